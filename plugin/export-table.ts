@@ -1,0 +1,47 @@
+/**
+ * The export table: what the plugin learns about one live module by parsing it.
+ * Stubs, the server registry and the generated types are all produced from it.
+ */
+
+/** Handler kinds the plugin knows by their `svelte-realtime/server` import. */
+export type ExportKind = 'live' | 'stream' | 'guard';
+
+export interface SourcePosition {
+  line: number; // 1-based
+  column: number; // 1-based
+}
+
+export interface LiveExport {
+  /** Exported name as the client sees it (`export { a as b }` gives `b`). */
+  name: string;
+  kind: ExportKind;
+  /**
+   * For streams: `static` when the topic is a value, `dynamic` when the topic is a function
+   * of the call's arguments (the client export is then a function returning a store).
+   */
+  topic?: { type: 'static'; value?: string } | { type: 'dynamic' };
+  position: SourcePosition;
+}
+
+export interface ParseWarning {
+  message: string;
+  position: SourcePosition;
+}
+
+export interface ParseResult {
+  exports: LiveExport[];
+  /** Shapes the plugin recognised but does not support; printed with file:line. */
+  warnings: ParseWarning[];
+}
+
+/** Thrown for source the plugin refuses (default export, guard it cannot understand, syntax error). */
+export class LiveParseError extends Error {
+  constructor(
+    message: string,
+    readonly file: string,
+    readonly position?: SourcePosition
+  ) {
+    super(position ? `${file}:${position.line}:${position.column} ${message}` : `${file}: ${message}`);
+    this.name = 'LiveParseError';
+  }
+}

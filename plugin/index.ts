@@ -1,0 +1,150 @@
+/**
+ * svelte-realtime/vite: `realtime()`, the Vite plugin, and `adapter()` for production.
+ *
+ * `realtime()` returns small plugins named `svelte-realtime:<task>` that share one LiveProject:
+ *   config    options, shared state, dependency hints
+ *   scan      reads src/live at build start, writes the $live types
+ *   stubs     `$live/x` → the client module for x
+ *   registry  the server module that registers every live module (SSR environment)
+ *   boundary  refuses server code in the browser bundle
+ *   server    the WebSocket in `vite dev` and `vite preview`, reloads on save
+ */
+import path from 'node:path';
+import type { Plugin, ResolvedConfig } from 'vite';
+import { generateClientStub, generateRegistry } from './generate.js';
+import { resolveOptions, type RealtimeOptions } from './options.js';
+import { LiveProject } from './project.js';
+import { devSocketPlugin } from './dev-server.js';
+
+export { adapter } from './adapter.js';
+export type { AdapterOptions } from './adapter.js';
+export type { RealtimeOptions } from './options.js';
+
+export const LIVE_PREFIX = '$live/';
+export const STUB_PREFIX = '\0live:';
+export const REGISTRY_ID = 'virtual:svelte-realtime/registry';
+const RESOLVED_REGISTRY_ID = '\0svelte-realtime:registry';
+
+/** Shared by the plugins of one `realtime()` call. */
+export interface RealtimeApi {
+  project: LiveProject | undefined;
+  config: ResolvedConfig | undefined;
+  /** Generated registry code for the current modules. */
+  registryCode(): string;
+}
+
+export default function realtime(options: RealtimeOptions = {}): Plugin[] {
+  const resolved = resolveOptions(options);
+  const api: RealtimeApi = {
+    project: undefined,
+    config: undefined,
+    registryCode() {
+      const project = api.project!;
+      return generateRegistry({
+        modules: project.list(),
+        hooksFile: project.hooksFile,
+        dev: api.config!.command === 'serve',
+        origins: resolved.origins
+      });
+    }
+  };
+  const project = (): LiveProject => api.project!;
+
+  const config: Plugin = {
+    name: 'svelte-realtime:config',
+    config() {
+      // The stubs import the client runtime from virtual modules, where the dependency scanner
+      // cannot see it: name it up front so the first page load does not re-optimise and reload.
+      return { optimizeDeps: { include: ['svelte-realtime/client'] } };
+    },
+    configResolved(resolvedConfig) {
+      api.config = resolvedConfig;
+      api.project = new LiveProject(resolvedConfig.root, resolved, {
+        warn: (message) => resolvedConfig.logger.warn(`[svelte-realtime] ${message}`, { timestamp: true }),
+        error: (message) => resolvedConfig.logger.error(`[svelte-realtime] ${message}`, { timestamp: true })
+      });
+    }
+  };
+
+  const scan: Plugin = {
+    name: 'svelte-realtime:scan',
+    buildStart() {
+      const isBuild = api.config!.command === 'build';
+      project().scan(isBuild);
+      project().writeTypes();
+    }
+  };
+
+  const stubs: Plugin = {
+    name: 'svelte-realtime:stubs',
+    resolveId: {
+      filter: { id: /^\$live\// },
+      handler(id) {
+        const modulePath = id.slice(LIVE_PREFIX.length).replace(/\.[mc]?[jt]s$/, '');
+        if (!project().byPath(modulePath)) {
+          const broken = [...project().broken.values()].find((e) => e.file.endsWith(`${modulePath}.ts`) || e.file.endsWith(`${modulePath}.js`));
+          if (broken) this.error(broken.message);
+          const known = project().list().map((m) => `$live/${m.path}`);
+          this.error(
+            `${id} has no live module: expected ${path.posix.join(resolved.dir, modulePath)}.ts. ` +
+              (known.length ? `Live modules: ${known.join(', ')}` : `There are no files in ${resolved.dir} yet.`)
+          );
+        }
+        return STUB_PREFIX + modulePath;
+      }
+    },
+    load: {
+      filter: { id: /^\0live:/ },
+      handler(id) {
+        const module = project().byPath(id.slice(STUB_PREFIX.length));
+        if (!module) return null;
+        // The stub depends on the source's export table: re-generate when the file changes.
+        this.addWatchFile(module.file);
+        return { code: generateClientStub(module), moduleSideEffects: false };
+      }
+    }
+  };
+
+  const registry: Plugin = {
+    name: 'svelte-realtime:registry',
+    resolveId: {
+      filter: { id: /^virtual:svelte-realtime\/registry$/ },
+      handler() {
+        return RESOLVED_REGISTRY_ID;
+      }
+    },
+    load: {
+      filter: { id: /^\0svelte-realtime:registry$/ },
+      handler() {
+        if (this.environment.config.consumer === 'client') {
+          this.error('The svelte-realtime registry is server code and cannot be imported in the browser');
+        }
+        return api.registryCode();
+      }
+    },
+    transform: {
+      // SvelteKit's server entry: importing the registry here makes every production server
+      // (node build, vite preview) register the live modules when it starts.
+      filter: { id: /[\\/]generated[\\/]server[\\/]internal\.js$/ },
+      handler(code) {
+        if (this.environment.config.consumer !== 'server') return null;
+        return { code: `import ${JSON.stringify(REGISTRY_ID)};\n${code}`, map: null };
+      }
+    }
+  };
+
+  const boundary: Plugin = {
+    name: 'svelte-realtime:boundary',
+    enforce: 'pre',
+    applyToEnvironment: (environment) => environment.config.consumer === 'client',
+    load(id) {
+      const file = id.split('?')[0]!;
+      if (!api.project || !project().contains(file)) return null;
+      const module = project().byFile(file);
+      const hint = module ? `import from '$live/${module.path}' instead` : `import live modules through '$live/...'`;
+      this.error(`${project().relative(file)} is server code and cannot be imported in the browser: ${hint}.`);
+    }
+  };
+
+  return [config, scan, stubs, registry, boundary, devSocketPlugin(api)];
+}

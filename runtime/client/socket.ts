@@ -1,0 +1,314 @@
+/**
+ * The page's one socket: opened on first use, shared by every RPC and stream, reconnected with
+ * exponential backoff and full jitter, and resubscribing each stream from its last position.
+ */
+import {
+  decodeFrame,
+  encodeFrame,
+  encodeMessage,
+  ErrorCode,
+  SOCKET_PATH,
+  type ClientMessage,
+  type ErrorMessage,
+  type EventMessage,
+  type MergeOptions,
+  type ServerMessage,
+  type SubscribeMessage,
+  type TopicPosition
+} from '../protocol.js';
+import { RpcError } from './rpc-error.js';
+import { signal, type Readable } from './store.js';
+
+export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting';
+
+export interface ConnectionStatus {
+  state: ConnectionState;
+  /** Reconnect attempts since the socket was last open. */
+  attempts: number;
+  /** Round trip of the last ping, in ms. */
+  latency: number | null;
+  /** The server's id for this connection. */
+  connection: string | null;
+}
+
+/** What a stream store gives the socket to be told about its subscription. */
+export interface SubscriptionSink {
+  path: string;
+  args: unknown[];
+  /** Where to resume from after a reconnect; undefined to start fresh. */
+  position(): TopicPosition | undefined;
+  snapshot(topic: string, position: TopicPosition, merge: MergeOptions, data: unknown): void;
+  resumed(topic: string, merge: MergeOptions): void;
+  event(message: EventMessage): void;
+  error(error: RpcError): void;
+}
+
+interface PendingCall {
+  resolve(value: unknown): void;
+  reject(error: RpcError): void;
+  timer: ReturnType<typeof setTimeout>;
+  /** True once written to an open socket (a drop then fails it, since it may have run). */
+  sent: boolean;
+  message: ClientMessage;
+}
+
+export interface SocketOptions {
+  /** Full WebSocket URL; defaults to this page's origin and the realtime path. */
+  url?: string;
+  /** RPC timeout in ms. */
+  timeout: number;
+  /** First reconnect delay cap in ms; doubles per attempt up to `maxDelay`. */
+  baseDelay: number;
+  maxDelay: number;
+}
+
+export class LiveSocket {
+  readonly status = signal<ConnectionStatus>({ state: 'idle', attempts: 0, latency: null, connection: null });
+  private ws: WebSocket | undefined;
+  private nextId = 1;
+  private readonly calls = new Map<number, PendingCall>();
+  private readonly subscriptions = new Map<number, SubscriptionSink>();
+  private readonly topics = new Map<string, Set<SubscriptionSink>>();
+  private readonly sinkTopics = new Map<SubscriptionSink, string>();
+  private outbox: ClientMessage[] = [];
+  private flushScheduled = false;
+  private maxFrame = Infinity;
+  private attempts = 0;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private pingSent = new Map<number, number>();
+
+  constructor(readonly options: SocketOptions) {}
+
+  /** Calls `path` with `args`; rejects with RpcError on refusal, timeout or a dropped socket. */
+  call(path: string, args: unknown[]): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const id = this.nextId++;
+      const message: ClientMessage = { t: 'call', id, path, args };
+      const timer = setTimeout(() => {
+        this.calls.delete(id);
+        reject(new RpcError(ErrorCode.TIMEOUT, `${path} did not answer within ${this.options.timeout} ms`));
+      }, this.options.timeout);
+      this.calls.set(id, { resolve, reject, timer, sent: false, message });
+      this.enqueue(message);
+    });
+  }
+
+  subscribe(sink: SubscriptionSink): () => void {
+    const id = this.nextId++;
+    this.subscriptions.set(id, sink);
+    this.enqueue(this.subscribeMessage(id, sink));
+    return () => {
+      if (!this.subscriptions.delete(id)) return;
+      this.forgetTopic(sink);
+      if (this.ws?.readyState === 1) this.enqueue({ t: 'unsub', id });
+    };
+  }
+
+  /** Starts a subscription again from scratch (after a gap in sequence numbers). */
+  resubscribe(sink: SubscriptionSink): void {
+    for (const [id, s] of this.subscriptions) {
+      if (s !== sink) continue;
+      this.enqueue({ t: 'unsub', id });
+      this.subscriptions.delete(id);
+      this.forgetTopic(sink);
+      const fresh = this.nextId++;
+      this.subscriptions.set(fresh, sink);
+      this.enqueue({ t: 'sub', id: fresh, path: sink.path, args: sink.args });
+      return;
+    }
+  }
+
+  /** Measures a round trip; the result lands in `status.latency`. */
+  ping(): void {
+    const id = this.nextId++;
+    this.pingSent.set(id, performance.now());
+    this.enqueue({ t: 'ping', id });
+  }
+
+  private subscribeMessage(id: number, sink: SubscriptionSink): SubscribeMessage {
+    const from = sink.position();
+    return from ? { t: 'sub', id, path: sink.path, args: sink.args, from } : { t: 'sub', id, path: sink.path, args: sink.args };
+  }
+
+  private enqueue(message: ClientMessage): void {
+    this.outbox.push(message);
+    if (this.ws?.readyState !== 1) {
+      this.connect();
+      return;
+    }
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const ws = this.ws;
+    if (!ws || ws.readyState !== 1 || this.outbox.length === 0) return;
+    const messages = this.outbox;
+    this.outbox = [];
+    const frame = encodeFrame(messages);
+    if (frame.length <= this.maxFrame / 4 || new TextEncoder().encode(frame).length <= this.maxFrame) {
+      this.write(ws, frame, messages);
+      return;
+    }
+    // Too large together: send one by one, refusing locally what the server would refuse.
+    for (const message of messages) {
+      const single = encodeMessage(message);
+      if (new TextEncoder().encode(single).length > this.maxFrame) {
+        this.fail(message.id, new RpcError(ErrorCode.FRAME_TOO_LARGE, `Message is larger than the server's limit of ${this.maxFrame} bytes`));
+      } else {
+        this.write(ws, single, [message]);
+      }
+    }
+  }
+
+  private write(ws: WebSocket, frame: string, messages: ClientMessage[]): void {
+    ws.send(frame);
+    for (const m of messages) {
+      const call = m.t === 'call' ? this.calls.get(m.id) : undefined;
+      if (call) call.sent = true;
+    }
+  }
+
+  private connect(): void {
+    if (this.ws || this.reconnectTimer || typeof WebSocket === 'undefined') return;
+    const url = this.options.url ?? new URL(SOCKET_PATH, location.href).href.replace(/^http/, 'ws');
+    const ws = new WebSocket(url);
+    this.ws = ws;
+    this.setStatus({ state: this.attempts > 0 ? 'reconnecting' : 'connecting' });
+    ws.onmessage = (event) => {
+      if (typeof event.data === 'string') this.receive(event.data);
+    };
+    ws.onclose = () => this.closed(ws);
+  }
+
+  private opened(connection: string, maxFrame: number): void {
+    this.attempts = 0;
+    this.maxFrame = maxFrame;
+    this.setStatus({ state: 'open', attempts: 0, connection });
+    // Resubscribe everything, then send what waited for the socket.
+    const queued = this.outbox.filter((m) => m.t === 'call' || m.t === 'ping');
+    this.outbox = [];
+    for (const [id, sink] of this.subscriptions) this.outbox.push(this.subscribeMessage(id, sink));
+    this.outbox.push(...queued);
+    this.flush();
+  }
+
+  private closed(ws: WebSocket): void {
+    if (this.ws !== ws) return;
+    this.ws = undefined;
+    this.topics.clear();
+    this.sinkTopics.clear();
+    for (const [id, call] of this.calls) {
+      if (!call.sent) continue;
+      this.fail(id, new RpcError(ErrorCode.DISCONNECTED, 'The connection dropped before the server answered; the call may or may not have run'));
+    }
+    if (this.calls.size === 0 && this.subscriptions.size === 0) {
+      this.setStatus({ state: 'idle', connection: null });
+      return;
+    }
+    const cap = Math.min(this.options.maxDelay, this.options.baseDelay * 2 ** this.attempts);
+    this.attempts++;
+    this.setStatus({ state: 'reconnecting', attempts: this.attempts, connection: null });
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.connect();
+    }, Math.random() * cap);
+  }
+
+  private receive(text: string): void {
+    let messages: unknown[];
+    try {
+      messages = decodeFrame(text);
+    } catch (error) {
+      console.error('[svelte-realtime] unreadable frame from the server:', error);
+      return;
+    }
+    for (const message of messages as ServerMessage[]) this.handle(message);
+  }
+
+  private handle(message: ServerMessage): void {
+    switch (message.t) {
+      case 'hello':
+        return this.opened(message.connection, message.maxFrame);
+      case 'result': {
+        const call = this.calls.get(message.id);
+        if (!call) return;
+        this.calls.delete(message.id);
+        clearTimeout(call.timer);
+        return call.resolve(message.data);
+      }
+      case 'error':
+        return this.error(message);
+      case 'snapshot':
+      case 'resumed': {
+        const sink = this.subscriptions.get(message.id);
+        if (!sink) return;
+        this.rememberTopic(sink, message.topic);
+        if (message.t === 'snapshot') sink.snapshot(message.topic, message.position, message.merge, message.data);
+        else sink.resumed(message.topic, message.merge);
+        return;
+      }
+      case 'event': {
+        const sinks = this.topics.get(message.topic);
+        if (sinks) for (const sink of sinks) sink.event(message);
+        return;
+      }
+      case 'pong': {
+        const sent = this.pingSent.get(message.id);
+        this.pingSent.delete(message.id);
+        if (sent !== undefined) this.setStatus({ latency: performance.now() - sent });
+        return;
+      }
+    }
+  }
+
+  private error(message: ErrorMessage): void {
+    const error = new RpcError(message.code, message.message, message.details, message.stack);
+    if (message.id === null) {
+      console.error(`[svelte-realtime] server refused a frame: ${message.code}: ${message.message}`);
+      return;
+    }
+    if (this.fail(message.id, error)) return;
+    const sink = this.subscriptions.get(message.id);
+    if (sink) {
+      this.subscriptions.delete(message.id);
+      this.forgetTopic(sink);
+      sink.error(error);
+    }
+  }
+
+  private fail(id: number, error: RpcError): boolean {
+    const call = this.calls.get(id);
+    if (!call) return false;
+    this.calls.delete(id);
+    clearTimeout(call.timer);
+    call.reject(error);
+    return true;
+  }
+
+  private rememberTopic(sink: SubscriptionSink, topic: string): void {
+    this.forgetTopic(sink);
+    let sinks = this.topics.get(topic);
+    if (!sinks) this.topics.set(topic, (sinks = new Set()));
+    sinks.add(sink);
+    this.sinkTopics.set(sink, topic);
+  }
+
+  private forgetTopic(sink: SubscriptionSink): void {
+    const topic = this.sinkTopics.get(sink);
+    if (topic === undefined) return;
+    this.sinkTopics.delete(sink);
+    const sinks = this.topics.get(topic);
+    sinks?.delete(sink);
+    if (sinks?.size === 0) this.topics.delete(topic);
+  }
+
+  private setStatus(patch: Partial<ConnectionStatus>): void {
+    this.status.set({ ...this.status.get(), ...patch });
+  }
+}
+
+export type { Readable };

@@ -1,0 +1,109 @@
+/**
+ * One client connection: its socket, user, subscriptions and outgoing queue.
+ *
+ * Replies produced in the same tick leave in one frame; pre-encoded event frames keep their
+ * place in the order. A connection that stops reading (its socket buffer passes
+ * `maxBufferedBytes`) is closed with 4008 so it reconnects and resumes instead of growing the
+ * server's memory.
+ */
+import type { WebSocket } from 'ws';
+import { encodeFrame, type ServerMessage } from '../protocol.js';
+import type { LiveContext, LiveUser } from './context.js';
+import type { TopicSubscriber } from './topics.js';
+
+export interface Subscription {
+  id: number;
+  path: string;
+  topic: string;
+}
+
+const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+export const CLOSE_SLOW_CONSUMER = 4008;
+
+let connectionCounter = 0;
+
+export class Connection implements TopicSubscriber {
+  readonly id = `c${(++connectionCounter).toString(36)}`;
+  readonly subscriptions = new Map<number, Subscription>();
+  inFlight = 0;
+  alive = true;
+  private outbox: ServerMessage[] = [];
+  private flushScheduled = false;
+  /** Topics whose events wait for a snapshot still being computed (see `hold`). */
+  private held: Map<string, { holds: number; frames: string[] }> | undefined;
+
+  constructor(
+    readonly socket: WebSocket,
+    readonly user: LiveUser,
+    private readonly publish: (topic: string, event: string, data: unknown, cause?: { connection: string; id: number }) => void
+  ) {}
+
+  /** Queues a message; everything queued in this tick is sent as one frame. */
+  send(message: ServerMessage): void {
+    this.outbox.push(message);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(this.flush);
+    }
+  }
+
+  /** Sends an already encoded frame, after anything queued. */
+  sendFrame(frame: string): void {
+    if (this.outbox.length > 0) this.flush();
+    this.write(frame);
+  }
+
+  /** A publish to a topic this connection follows (the same frame goes to every subscriber). */
+  sendEvent(topic: string, frame: string): void {
+    const held = this.held?.get(topic);
+    if (held) held.frames.push(frame);
+    else this.sendFrame(frame);
+  }
+
+  /**
+   * Holds the topic's events while a subscription's init runs, so the client always gets the
+   * snapshot first and the events after it in order.
+   */
+  hold(topic: string): void {
+    this.held ??= new Map();
+    const held = this.held.get(topic);
+    if (held) held.holds++;
+    else this.held.set(topic, { holds: 1, frames: [] });
+  }
+
+  /** Ends one hold; the last one sends what was held. */
+  release(topic: string): void {
+    const held = this.held?.get(topic);
+    if (!held || --held.holds > 0) return;
+    this.held!.delete(topic);
+    for (const frame of held.frames) this.sendFrame(frame);
+  }
+
+  /** The `ctx` handlers receive; `callId` ties publishes to the call that caused them. */
+  context(callId?: number): LiveContext {
+    const cause = callId === undefined ? undefined : { connection: this.id, id: callId };
+    return {
+      user: this.user,
+      connection: this.id,
+      publish: (topic, event, data) => this.publish(topic, event, data, cause)
+    };
+  }
+
+  readonly flush = (): void => {
+    this.flushScheduled = false;
+    if (this.outbox.length === 0) return;
+    const messages = this.outbox;
+    this.outbox = [];
+    this.write(encodeFrame(messages));
+  };
+
+  private write(frame: string): void {
+    const socket = this.socket;
+    if (socket.readyState !== 1) return;
+    if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+      socket.close(CLOSE_SLOW_CONSUMER, 'Client is not reading fast enough');
+      return;
+    }
+    socket.send(frame);
+  }
+}

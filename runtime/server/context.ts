@@ -1,0 +1,21 @@
+/** What every handler receives as its first argument. */
+
+/**
+ * The connection's user, as returned by `upgrade` in `src/hooks.ws.ts`.
+ * Type it once for the whole app:
+ *
+ *   declare module 'svelte-realtime/server' { interface Register { user: { id: string; name: string } | null } }
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface Register {}
+
+export type LiveUser = Register extends { user: infer User } ? User : unknown;
+
+export interface LiveContext {
+  /** The user data `upgrade` returned for this connection (`null` when there is no hook). */
+  readonly user: LiveUser;
+  /** This connection's id, stable for the life of the socket. */
+  readonly connection: string;
+  /** Publishes `event` with `data` to every subscriber of `topic`. */
+  publish(topic: string, event: string, data?: unknown): void;
+}

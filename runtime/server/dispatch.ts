@@ -1,0 +1,200 @@
+/**
+ * The dispatcher: from an incoming frame to the handler it names, and back.
+ *
+ * Every refusal answers the message it refuses with a typed error; the connection and every
+ * other client keep working.
+ */
+import {
+  decodeFrame,
+  ErrorCode,
+  ProtocolError,
+  type CallMessage,
+  type ErrorMessage,
+  type SubscribeMessage
+} from '../protocol.js';
+import type { Connection } from './connection.js';
+import { isLiveError, LiveError } from './errors.js';
+import type { LiveContext } from './context.js';
+import { handlerKind, type LiveFunction, type LiveStream } from './handlers.js';
+import { messageId, readClientMessage, type Limits } from './limits.js';
+import type { Registry, RegistryEntry } from './registry.js';
+import type { Telemetry } from './telemetry.js';
+import type { Topics } from './topics.js';
+
+export interface DispatchContext {
+  registry: Registry;
+  topics: Topics;
+  telemetry: Telemetry;
+  limits: Limits;
+  dev: boolean;
+  /** Logs errors that are not LiveErrors (the developer needs to see them). */
+  logError(error: unknown, where: string): void;
+}
+
+/** Turns any thrown value into the error message the client receives. */
+export function errorMessage(id: number | null, error: unknown, dev: boolean): ErrorMessage {
+  if (isLiveError(error)) {
+    const message: ErrorMessage = { t: 'error', id, code: error.code, message: error.message };
+    if (error.details !== undefined) message.details = error.details;
+    return message;
+  }
+  if (error instanceof ProtocolError) return { t: 'error', id, code: error.code, message: error.message };
+  if (!dev) return { t: 'error', id, code: ErrorCode.INTERNAL, message: 'Internal error' };
+  const e = error instanceof Error ? error : new Error(String(error));
+  return { t: 'error', id, code: ErrorCode.INTERNAL, message: e.message, stack: e.stack };
+}
+
+function unknownPath(path: string, kind: string): LiveError {
+  return new LiveError(
+    ErrorCode.UNKNOWN_PATH,
+    `No live ${kind} at ${JSON.stringify(path.slice(0, 120))}. Export it from src/live/ and import it from $live/...`
+  );
+}
+
+async function runGuards(entry: RegistryEntry, ctx: LiveContext): Promise<void> {
+  for (const check of entry.module.guards) {
+    if ((await check(ctx)) === false) throw new LiveError(ErrorCode.FORBIDDEN, 'Forbidden');
+  }
+}
+
+/** Reads a text frame and handles each message in it. */
+export function handleFrame(dc: DispatchContext, conn: Connection, text: string): void {
+  let messages: unknown[];
+  try {
+    if (Buffer.byteLength(text) > dc.limits.maxFrameBytes) {
+      throw new ProtocolError(ErrorCode.FRAME_TOO_LARGE, `Frame is larger than ${dc.limits.maxFrameBytes} bytes`);
+    }
+    messages = decodeFrame(text);
+    if (messages.length > dc.limits.maxMessagesPerFrame) {
+      throw new ProtocolError(ErrorCode.LIMIT, `A frame may carry at most ${dc.limits.maxMessagesPerFrame} messages`);
+    }
+  } catch (error) {
+    conn.send(errorMessage(null, error, dc.dev));
+    return;
+  }
+  for (const raw of messages) {
+    try {
+      const message = readClientMessage(raw, dc.limits);
+      switch (message.t) {
+        case 'call':
+          void handleCall(dc, conn, message, text.length);
+          break;
+        case 'sub':
+          void handleSubscribe(dc, conn, message);
+          break;
+        case 'unsub':
+          unsubscribe(dc, conn, message.id);
+          break;
+        case 'ping':
+          conn.send({ t: 'pong', id: message.id });
+          break;
+      }
+    } catch (error) {
+      conn.send(errorMessage(messageId(raw), error, dc.dev));
+    }
+  }
+}
+
+async function handleCall(dc: DispatchContext, conn: Connection, message: CallMessage, bytesIn: number): Promise<void> {
+  const start = performance.now();
+  let ok = false;
+  let result: unknown;
+  let failure: ErrorMessage | undefined;
+  const counted = conn.inFlight < dc.limits.maxInFlight;
+  try {
+    if (!counted) {
+      throw new LiveError(ErrorCode.LIMIT, `More than ${dc.limits.maxInFlight} calls in flight on this connection; wait for some to finish`);
+    }
+    conn.inFlight++;
+    const entry = dc.registry.get(message.path);
+    if (!entry || handlerKind(entry.handler) !== 'live') {
+      throw unknownPath(message.path, 'function');
+    }
+    const ctx = conn.context(message.id);
+    await runGuards(entry, ctx);
+    result = await (entry.handler as LiveFunction<unknown[], unknown>).fn(ctx, ...message.args);
+    ok = true;
+    conn.send({ t: 'result', id: message.id, data: result });
+  } catch (error) {
+    if (!isLiveError(error)) dc.logError(error, message.path);
+    failure = errorMessage(message.id, error, dc.dev);
+    conn.send(failure);
+  } finally {
+    if (counted) conn.inFlight--;
+  }
+  if (dc.telemetry.active) {
+    dc.telemetry.emit({
+      type: 'call',
+      connection: conn.id,
+      path: message.path,
+      args: message.args,
+      id: message.id,
+      start,
+      duration: performance.now() - start,
+      ok,
+      result,
+      error: failure && { code: failure.code, message: failure.message, stack: failure.stack },
+      bytesIn
+    });
+  }
+}
+
+async function handleSubscribe(dc: DispatchContext, conn: Connection, message: SubscribeMessage): Promise<void> {
+  try {
+    if (conn.subscriptions.has(message.id)) {
+      throw new LiveError(ErrorCode.MALFORMED, `Subscription id ${message.id} is already in use`);
+    }
+    if (conn.subscriptions.size >= dc.limits.maxSubscriptions) {
+      throw new LiveError(ErrorCode.LIMIT, `A connection may hold at most ${dc.limits.maxSubscriptions} subscriptions`);
+    }
+    const entry = dc.registry.get(message.path);
+    if (!entry || handlerKind(entry.handler) !== 'stream') {
+      throw unknownPath(message.path, 'stream');
+    }
+    const stream = entry.handler as LiveStream<unknown[], unknown, boolean>;
+    const ctx = conn.context();
+    await runGuards(entry, ctx);
+    const topic = typeof stream.topic === 'string' ? stream.topic : stream.topic(ctx, ...message.args);
+    if (typeof topic !== 'string' || topic.length === 0) {
+      throw new Error(`${entry.module.file}: the topic function of ${entry.name} must return a non-empty string`);
+    }
+    if (conn.socket.readyState !== 1) return;
+    // Subscribe first, so nothing published from here on is missed.
+    conn.subscriptions.set(message.id, { id: message.id, path: message.path, topic });
+    const replay = message.from ? dc.topics.eventsSince(topic, message.from) : null;
+    const position = dc.topics.subscribe(topic, conn);
+    if (dc.telemetry.active) {
+      dc.telemetry.emit({ type: 'subscribe', connection: conn.id, path: message.path, topic, id: message.id, resumed: replay !== null });
+    }
+    if (replay) {
+      conn.send({ t: 'resumed', id: message.id, topic, merge: stream.options });
+      for (const frame of replay) conn.sendFrame(frame);
+      return;
+    }
+    conn.hold(topic);
+    try {
+      const data = await stream.init(ctx, ...message.args);
+      // Unsubscribed while init ran: nothing to send.
+      if (conn.subscriptions.has(message.id)) {
+        conn.send({ t: 'snapshot', id: message.id, topic, position, merge: stream.options, data });
+      }
+    } catch (error) {
+      unsubscribe(dc, conn, message.id);
+      throw error;
+    } finally {
+      conn.release(topic);
+    }
+  } catch (error) {
+    if (!isLiveError(error)) dc.logError(error, message.path);
+    conn.send(errorMessage(message.id, error, dc.dev));
+  }
+}
+
+/** Drops one subscription (a client's unsub, or the connection closing). */
+export function unsubscribe(dc: DispatchContext, conn: Connection, id: number): void {
+  const subscription = conn.subscriptions.get(id);
+  if (!subscription) return;
+  conn.subscriptions.delete(id);
+  dc.topics.unsubscribe(subscription.topic, conn);
+  if (dc.telemetry.active) dc.telemetry.emit({ type: 'unsubscribe', connection: conn.id, topic: subscription.topic, id });
+}

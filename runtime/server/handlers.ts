@@ -1,0 +1,113 @@
+/**
+ * The handler kinds a live module exports. Each is a small tagged object; the registry reads
+ * the tag, the plugin reads the source, and the client types are inferred from the type
+ * parameters carried here.
+ */
+import type { MergeStrategy } from '../protocol.js';
+import type { LiveContext } from './context.js';
+
+export const HANDLER = Symbol.for('svelte-realtime.handler');
+
+type Awaitable<T> = T | Promise<T>;
+
+export interface LiveFunction<Args extends unknown[], Result> {
+  readonly [HANDLER]: 'live';
+  readonly fn: (ctx: LiveContext, ...args: Args) => Awaitable<Result>;
+  /** Type carrier only: never set at run time. */
+  readonly __types?: { args: Args; result: Result };
+}
+
+export interface StreamOptions {
+  /** How the client folds events into the value. Default `crud`. */
+  merge?: MergeStrategy;
+  /** Item key for `crud`. Default `id`. */
+  key?: string;
+  /** Items `latest` keeps. Default 50. */
+  max?: number;
+}
+
+export interface LiveStream<Args extends unknown[], Value, Dynamic extends boolean> {
+  readonly [HANDLER]: 'stream';
+  readonly topic: string | ((ctx: LiveContext, ...args: Args) => string);
+  readonly init: (ctx: LiveContext, ...args: Args) => Awaitable<Value>;
+  readonly options: Required<StreamOptions>;
+  readonly __types?: { args: Args; value: Value; dynamic: Dynamic };
+}
+
+export type GuardFunction = (ctx: LiveContext) => Awaitable<void | boolean>;
+
+export interface Guard {
+  readonly [HANDLER]: 'guard';
+  readonly checks: readonly GuardFunction[];
+}
+
+export type AnyHandler = LiveFunction<any[], unknown> | LiveStream<any[], unknown, boolean> | Guard;
+export type HandlerKind = AnyHandler[typeof HANDLER];
+
+const MERGES: readonly MergeStrategy[] = ['crud', 'latest', 'set'];
+
+function streamOptions(options: StreamOptions = {}): Required<StreamOptions> {
+  const merge = options.merge ?? 'crud';
+  if (!MERGES.includes(merge)) {
+    throw new TypeError(`live.stream: merge must be one of ${MERGES.join(', ')}; got ${JSON.stringify(merge)}`);
+  }
+  const max = options.max ?? 50;
+  if (!Number.isInteger(max) || max < 1) throw new TypeError(`live.stream: max must be a positive integer; got ${max}`);
+  return { merge, key: options.key ?? 'id', max };
+}
+
+function requireFunction(value: unknown, what: string): void {
+  if (typeof value !== 'function') throw new TypeError(`${what} must be a function; got ${typeof value}`);
+}
+
+function stream<Value>(
+  topic: string,
+  init: (ctx: LiveContext) => Awaitable<Value>,
+  options?: StreamOptions
+): LiveStream<[], Value, false>;
+function stream<Args extends unknown[], Value>(
+  topic: (ctx: LiveContext, ...args: Args) => string,
+  init: (ctx: LiveContext, ...args: Args) => Awaitable<Value>,
+  options?: StreamOptions
+): LiveStream<Args, Value, true>;
+function stream(
+  topic: string | ((ctx: LiveContext, ...args: unknown[]) => string),
+  init: (ctx: LiveContext, ...args: unknown[]) => unknown,
+  options?: StreamOptions
+): LiveStream<unknown[], unknown, boolean> {
+  if (typeof topic !== 'string' && typeof topic !== 'function') {
+    throw new TypeError('live.stream: the topic must be a string or a function of the arguments');
+  }
+  requireFunction(init, 'live.stream: init');
+  return { [HANDLER]: 'stream', topic, init, options: streamOptions(options) };
+}
+
+/**
+ * `live(fn)`: an RPC the client calls as `fn(...args)`; `ctx` is supplied by the server.
+ * `live.stream(topic, init, options)`: a store kept in sync with publishes to `topic`.
+ */
+export const live = Object.assign(
+  function live<Args extends unknown[], Result>(
+    fn: (ctx: LiveContext, ...args: Args) => Awaitable<Result>
+  ): LiveFunction<Args, Result> {
+    requireFunction(fn, 'live()');
+    return { [HANDLER]: 'live', fn };
+  },
+  { stream }
+);
+
+/**
+ * `export const guard = guard(check, ...)`: runs before every handler of its module.
+ * A check refuses by throwing (a LiveError reaches the client as is) or by returning false.
+ */
+export function guard(...checks: GuardFunction[]): Guard {
+  checks.forEach((check, i) => requireFunction(check, `guard(): argument ${i + 1}`));
+  return { [HANDLER]: 'guard', checks };
+}
+
+export function handlerKind(value: unknown): HandlerKind | undefined {
+  if ((typeof value === 'object' || typeof value === 'function') && value !== null) {
+    return (value as { [HANDLER]?: HandlerKind })[HANDLER];
+  }
+  return undefined;
+}

@@ -1,0 +1,28 @@
+/**
+ * svelte-realtime/server: what live modules and hooks import.
+ *
+ *   import { live, guard, LiveError } from 'svelte-realtime/server';
+ */
+import { getRuntime } from './runtime.js';
+
+export { live, guard } from './handlers.js';
+export type { LiveFunction, LiveStream, Guard, GuardFunction, StreamOptions } from './handlers.js';
+export { LiveError } from './errors.js';
+export type { LiveContext, LiveUser, Register } from './context.js';
+export type { Upgrade, Open, Close, UpgradeEvent, Cookies, ConnectionInfo, WsHooks } from './hooks.js';
+export type { Limits } from './limits.js';
+export type { MergeStrategy } from '../protocol.js';
+
+/**
+ * Publishes `event` with `data` to every subscriber of `topic`, from anywhere on the server
+ * (a form action, a webhook, a queue consumer). Inside a handler prefer `ctx.publish`.
+ */
+export function publish(topic: string, event: string, data?: unknown): void {
+  getRuntime().publish(topic, event, data);
+}
+
+/**
+ * Not API: used by the code the Vite plugin generates and by the production server wrapper.
+ * @internal
+ */
+export { getRuntime as __runtime } from './runtime.js';

@@ -1,0 +1,102 @@
+/**
+ * The registry: every callable `module/export` path and the guards of its module.
+ *
+ * Handlers are looked up here at call time, so replacing the registry's content (a reload)
+ * swaps behaviour without touching sockets. Only what was registered is callable; look-ups
+ * are `Map`s, so `__proto__` or `../x` are just names that are not there.
+ */
+import { handlerKind, type AnyHandler, type GuardFunction, type HandlerKind } from './handlers.js';
+
+export interface ModuleRecord {
+  /** Module path as clients name it: `chat`, `admin/users`. */
+  path: string;
+  /** Source file, relative to the project (for messages). */
+  file: string;
+  guards: GuardFunction[];
+}
+
+export interface RegistryEntry {
+  path: string;
+  module: ModuleRecord;
+  name: string;
+  handler: AnyHandler;
+}
+
+/** One module as the generated registry hands it over: its namespace and the exports the plugin found. */
+export interface ModuleRegistration {
+  path: string;
+  file: string;
+  namespace: Record<string, unknown>;
+  exports: readonly (readonly [name: string, kind: HandlerKind])[];
+}
+
+export interface RegistrySnapshot {
+  readonly entries: ReadonlyMap<string, RegistryEntry>;
+  readonly modules: ReadonlyMap<string, ModuleRecord>;
+}
+
+export class RegistrationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RegistrationError';
+  }
+}
+
+export class Registry {
+  private entries = new Map<string, RegistryEntry>();
+  private modules = new Map<string, ModuleRecord>();
+
+  get(path: string): RegistryEntry | undefined {
+    return this.entries.get(path);
+  }
+
+  /**
+   * Registers a module's exports. Each listed export must be the kind the plugin saw; every
+   * guard in the namespace is applied, listed or not, so a module never ends up unguarded.
+   */
+  register(registration: ModuleRegistration): void {
+    const { path, file, namespace } = registration;
+    if (this.modules.has(path)) {
+      throw new RegistrationError(`${file}: two live modules map to $live/${path}; rename one of them`);
+    }
+    const record: ModuleRecord = { path, file, guards: [] };
+    for (const value of Object.values(namespace)) {
+      if (handlerKind(value) === 'guard') record.guards.push(...(value as { checks: GuardFunction[] }).checks);
+    }
+    const added: RegistryEntry[] = [];
+    for (const [name, kind] of registration.exports) {
+      if (kind === 'guard') continue;
+      const handler = Object.prototype.hasOwnProperty.call(namespace, name) ? namespace[name] : undefined;
+      const actual = handlerKind(handler);
+      if (actual !== kind) {
+        throw new RegistrationError(
+          `${file}: export ${name} should be a ${kind} handler but is ${actual ?? typeof handler}; export it as created by svelte-realtime/server`
+        );
+      }
+      added.push({ path: `${path}/${name}`, module: record, name, handler: handler as AnyHandler });
+    }
+    this.modules.set(path, record);
+    for (const entry of added) this.entries.set(entry.path, entry);
+  }
+
+  clear(): void {
+    this.entries = new Map();
+    this.modules = new Map();
+  }
+
+  snapshot(): RegistrySnapshot {
+    return { entries: new Map(this.entries), modules: new Map(this.modules) };
+  }
+
+  restore(snapshot: RegistrySnapshot): void {
+    this.entries = new Map(snapshot.entries);
+    this.modules = new Map(snapshot.modules);
+  }
+
+  /** Every registered path with its kind, sorted (for DevTools, tests and error hints). */
+  list(): { path: string; kind: HandlerKind; file: string }[] {
+    return [...this.entries.values()]
+      .map((e) => ({ path: e.path, kind: handlerKind(e.handler)!, file: e.module.file }))
+      .sort((a, b) => a.path.localeCompare(b.path));
+  }
+}

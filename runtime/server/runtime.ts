@@ -1,0 +1,212 @@
+/**
+ * The server runtime: one per process, shared through `globalThis` so that every copy of this
+ * package (the Vite plugin's, a bundled server's) reaches the same registry, topics and sockets.
+ *
+ * The generated registry module calls `load()` with the app's live modules; the plugin (dev,
+ * preview) or the adapter's server (production) sends upgrade requests to `handleUpgrade()`.
+ */
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { SOCKET_PATH } from '../protocol.js';
+import { Connection } from './connection.js';
+import { handleFrame, unsubscribe, type DispatchContext } from './dispatch.js';
+import { isLiveError } from './errors.js';
+import { upgradeEvent, type WsHooks } from './hooks.js';
+import { resolveLimits, type Limits } from './limits.js';
+import { Registry, type ModuleRegistration } from './registry.js';
+import { Telemetry } from './telemetry.js';
+import { Topics } from './topics.js';
+
+export interface RuntimeOptions {
+  /** Full errors with stacks to clients; set by the plugin from Vite's mode. */
+  dev: boolean;
+  /** Origins allowed besides the server's own (`https://app.example.com`), or `*`. */
+  origins: readonly string[];
+  limits: Partial<Limits>;
+}
+
+export interface LoadInput {
+  modules: ModuleRegistration[];
+  hooks?: WsHooks;
+  options?: Partial<RuntimeOptions>;
+}
+
+const HEARTBEAT_MS = 30_000;
+
+export class Runtime implements DispatchContext {
+  registry = new Registry();
+  readonly topics = new Topics();
+  readonly telemetry = new Telemetry();
+  readonly connections = new Map<string, Connection>();
+  hooks: WsHooks = {};
+  dev = false;
+  origins: readonly string[] = [];
+  limits: Limits = resolveLimits();
+  private wss: WebSocketServer | undefined;
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
+
+  /**
+   * Replaces the registered modules, hooks and options in one step: if any module fails to
+   * register, nothing changes and the error is thrown.
+   */
+  load(input: LoadInput): void {
+    const next = new Registry();
+    for (const registration of input.modules) next.register(registration);
+    if (input.options?.limits) this.limits = resolveLimits(input.options.limits);
+    this.registry = next;
+    this.hooks = input.hooks ?? {};
+    if (input.options?.dev !== undefined) this.dev = input.options.dev;
+    if (input.options?.origins) this.origins = input.options.origins;
+  }
+
+  /** Publishes to a topic's subscribers; `cause` ties it to the call that published. */
+  publish(topic: string, event: string, data: unknown, cause?: { connection: string; id: number }): void {
+    if (typeof topic !== 'string' || typeof event !== 'string') {
+      throw new TypeError('publish(topic, event, data): topic and event must be strings');
+    }
+    const report = this.topics.publish(topic, event, data);
+    if (this.telemetry.active) {
+      this.telemetry.emit({ type: 'publish', topic, event, seq: report.seq, delivered: report.delivered, data, cause });
+    }
+  }
+
+  /** Listens for upgrades on an HTTP server (the production server). */
+  attach(server: HttpServer): void {
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (!this.handleUpgrade(req, socket, head) && server.listenerCount('upgrade') === 1) socket.destroy();
+    });
+  }
+
+  /** Takes the upgrade if it is for the realtime path; returns false to leave it to others. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    if ((q === -1 ? url : url.slice(0, q)) !== SOCKET_PATH) return false;
+    void this.accept(req, socket, head);
+    return true;
+  }
+
+  logError(error: unknown, where: string): void {
+    console.error(`[svelte-realtime] ${where}:`, error);
+  }
+
+  /** Closes every connection and stops timers. */
+  close(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+    for (const conn of this.connections.values()) conn.socket.close(1001, 'Server shutting down');
+    this.wss?.close();
+    this.wss = undefined;
+    this.topics.close();
+  }
+
+  private originAllowed(req: IncomingMessage): boolean {
+    const origin = req.headers.origin;
+    // Browsers always send Origin on a WebSocket upgrade; other clients can claim anything anyway.
+    if (origin === undefined) return true;
+    let parsed: URL;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      return false;
+    }
+    if (parsed.host === req.headers.host) return true;
+    if (this.origins.includes('*') || this.origins.includes(parsed.origin)) return true;
+    return process.env.ORIGIN !== undefined && new URL(process.env.ORIGIN).origin === parsed.origin;
+  }
+
+  private async accept(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    if (!this.originAllowed(req)) {
+      return refuse(socket, 403, `Origin ${req.headers.origin} is not allowed. Add it to realtime({ origins }) if it should be.`);
+    }
+    let user: unknown = null;
+    if (this.hooks.upgrade) {
+      try {
+        user = (await this.hooks.upgrade(upgradeEvent(req))) ?? null;
+      } catch (error) {
+        if (isLiveError(error)) return refuse(socket, error.code === 'UNAUTHORIZED' ? 401 : 403, error.message);
+        this.logError(error, 'hooks.ws upgrade');
+        return refuse(socket, 500, 'Internal error');
+      }
+    }
+    const wss = this.server();
+    wss.handleUpgrade(req, socket, head, (ws) => this.open(ws, user, req.headers.origin));
+  }
+
+  private server(): WebSocketServer {
+    if (!this.wss) {
+      // The hard cap closes the socket (1009); frames between the soft and the hard cap get a
+      // typed FRAME_TOO_LARGE and the connection lives on.
+      this.wss = new WebSocketServer({ noServer: true, maxPayload: this.limits.maxFrameBytes * 4, perMessageDeflate: false });
+      this.heartbeat = setInterval(() => this.checkAlive(), HEARTBEAT_MS);
+      this.heartbeat.unref?.();
+    }
+    return this.wss;
+  }
+
+  private open(ws: WebSocket, user: unknown, origin: string | undefined): void {
+    const conn = new Connection(ws, user as never, (topic, event, data, cause) => this.publish(topic, event, data, cause));
+    this.connections.set(conn.id, conn);
+    conn.send({ t: 'hello', connection: conn.id, maxFrame: this.limits.maxFrameBytes });
+    ws.on('pong', () => (conn.alive = true));
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (isBinary) {
+        conn.send({ t: 'error', id: null, code: 'MALFORMED', message: 'Binary frames are not accepted here' });
+        return;
+      }
+      handleFrame(this, conn, data.toString());
+    });
+    ws.on('error', () => ws.terminate());
+    ws.on('close', (code: number, reason: Buffer) => {
+      this.connections.delete(conn.id);
+      for (const id of [...conn.subscriptions.keys()]) unsubscribe(this, conn, id);
+      if (this.telemetry.active) this.telemetry.emit({ type: 'close', connection: conn.id, code });
+      void this.runHook('close', () => this.hooks.close?.({ connection: conn.id, user: conn.user, code, reason: reason.toString() }));
+    });
+    if (this.telemetry.active) this.telemetry.emit({ type: 'open', connection: conn.id, user, origin });
+    void this.runHook('open', () => this.hooks.open?.({ connection: conn.id, user: conn.user }));
+  }
+
+  private async runHook(name: string, run: () => unknown): Promise<void> {
+    try {
+      await run();
+    } catch (error) {
+      this.logError(error, `hooks.ws ${name}`);
+    }
+  }
+
+  private checkAlive(): void {
+    for (const conn of this.connections.values()) {
+      if (!conn.alive) {
+        conn.socket.terminate();
+        continue;
+      }
+      conn.alive = false;
+      conn.socket.ping();
+    }
+  }
+}
+
+function refuse(socket: Duplex, status: 401 | 403 | 500, message: string): void {
+  const reason = { 401: 'Unauthorized', 403: 'Forbidden', 500: 'Internal Server Error' }[status];
+  const body = Buffer.from(message);
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\n\r\n${message}`
+  );
+}
+
+const KEY = Symbol.for('svelte-realtime.runtime');
+
+/** The process's runtime, created on first use. */
+export function getRuntime(): Runtime {
+  const scope = globalThis as { [KEY]?: Runtime };
+  return (scope[KEY] ??= new Runtime());
+}
+
+/** Drops the process's runtime (tests start each server from a clean one). */
+export function resetRuntime(): void {
+  const scope = globalThis as { [KEY]?: Runtime };
+  scope[KEY]?.close();
+  delete scope[KEY];
+}

@@ -1,0 +1,41 @@
+/**
+ * The telemetry hook: where calls, publishes, subscriptions, connections and reloads are
+ * reported. With no listener (the default, and always in production) `active` is false and
+ * emit sites skip building the event at all: `if (telemetry.active) telemetry.emit({...})`.
+ */
+
+export type TelemetryEvent =
+  | { type: 'call'; connection: string; path: string; args: unknown[]; id: number; start: number; duration: number; ok: boolean; result?: unknown; error?: { code: string; message: string; stack?: string }; bytesIn: number }
+  | { type: 'publish'; topic: string; event: string; seq: number; delivered: number; data: unknown; cause?: { connection: string; id: number } }
+  | { type: 'subscribe'; connection: string; path: string; topic: string; id: number; resumed: boolean }
+  | { type: 'unsubscribe'; connection: string; topic: string; id: number }
+  | { type: 'open'; connection: string; user: unknown; origin: string | undefined }
+  | { type: 'close'; connection: string; code: number }
+  | { type: 'reload'; file: string; added: string[]; removed: string[]; changed: string[]; duration: number; error?: string; rolledBack: boolean };
+
+export type TelemetryListener = (event: TelemetryEvent) => void;
+
+export class Telemetry {
+  private readonly listeners = new Set<TelemetryListener>();
+  /** True while someone listens; check it before building an event. */
+  active = false;
+
+  emit(event: TelemetryEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A broken listener must never break the call that reported.
+      }
+    }
+  }
+
+  listen(listener: TelemetryListener): () => void {
+    this.listeners.add(listener);
+    this.active = true;
+    return () => {
+      this.listeners.delete(listener);
+      this.active = this.listeners.size > 0;
+    };
+  }
+}

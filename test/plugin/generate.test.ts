@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { generateClientStub, generateRegistry, generateTypes, type LiveModule } from '../../plugin/generate.js';
+
+const chat: LiveModule = {
+  path: 'chat',
+  file: '/app/src/live/chat.ts',
+  relative: 'src/live/chat.ts',
+  exports: [
+    { name: 'sendMessage', kind: 'live', position: { line: 3, column: 1 } },
+    { name: 'messages', kind: 'stream', topic: { type: 'static', value: 'messages' }, position: { line: 8, column: 1 } },
+    { name: 'room', kind: 'stream', topic: { type: 'dynamic' }, position: { line: 9, column: 1 } },
+    { name: 'auth', kind: 'guard', position: { line: 2, column: 1 } }
+  ]
+};
+
+describe('client stub', () => {
+  it('exports one call per handler and nothing of the server', () => {
+    expect(generateClientStub(chat)).toBe(
+      [
+        `import { __rpc, __stream, __streamFactory } from "svelte-realtime/client";`,
+        `export const sendMessage = /*#__PURE__*/ __rpc("chat/sendMessage");`,
+        `export const messages = /*#__PURE__*/ __stream("chat/messages");`,
+        `export const room = /*#__PURE__*/ __streamFactory("chat/room");`,
+        ''
+      ].join('\n')
+    );
+  });
+
+  it('never exports a guard, and an empty module is an empty stub', () => {
+    const guardOnly = { ...chat, exports: [chat.exports[3]!] };
+    expect(generateClientStub(guardOnly)).toBe('\n');
+  });
+});
+
+describe('server registry', () => {
+  it('imports every module and registers its export table', () => {
+    const code = generateRegistry({ modules: [chat], hooksFile: '/app/src/hooks.ws.ts', dev: false, origins: ['https://a.example'] });
+    expect(code).toContain(`import * as m0 from "/app/src/live/chat.ts";`);
+    expect(code).toContain(`import * as hooks from "/app/src/hooks.ws.ts";`);
+    expect(code).toContain(
+      `{ path: "chat", file: "src/live/chat.ts", namespace: m0, exports: [["sendMessage", "live"], ["messages", "stream"], ["room", "stream"], ["auth", "guard"]] }`
+    );
+    expect(code).toContain(`options: { dev: false, origins: ["https://a.example"] }`);
+  });
+
+  it('works with no hooks file and no modules', () => {
+    const code = generateRegistry({ modules: [], dev: true, origins: [] });
+    expect(code).toContain('hooks: {}');
+    expect(code).not.toContain('import * as hooks');
+  });
+});
+
+describe('types', () => {
+  it('declares each $live module with types inferred from the source', () => {
+    const admin: LiveModule = { ...chat, path: 'admin/users', file: '/app/src/live/admin/users.ts', exports: [chat.exports[0]!] };
+    const types = generateTypes([chat, admin], '/app/src/live');
+    expect(types).toContain(`declare module "$live/chat" {`);
+    expect(types).toContain(`  type Server = typeof import("./chat.js");`);
+    expect(types).toContain(`  export const sendMessage: Client<Server["sendMessage"]>;`);
+    expect(types).toContain(`  export const room: Client<Server["room"]>;`);
+    expect(types).not.toContain('Server["auth"]');
+    expect(types).toContain(`declare module "$live/admin/users" {`);
+    expect(types).toContain(`  type Server = typeof import("./admin/users.js");`);
+  });
+});
