@@ -1,0 +1,77 @@
+/** An in-memory stand-in for the app's database. */
+import { randomUUID } from 'node:crypto';
+
+export interface Message {
+  id: string;
+  text: string;
+  author: string;
+  at: Date;
+}
+
+export interface Todo {
+  id: string;
+  title: string;
+  done: boolean;
+}
+
+export interface RoomMessage {
+  room: string;
+  text: string;
+  at: Date;
+}
+
+const messages: Message[] = [];
+const todos = new Map<string, Todo>();
+const rooms = new Map<string, RoomMessage[]>();
+
+export const db = {
+  messages: {
+    insert(text: string, author: string): Message {
+      const message = { id: randomUUID(), text, author, at: new Date() };
+      messages.push(message);
+      if (messages.length > 500) messages.shift();
+      return message;
+    },
+    latest(count: number): Message[] {
+      return messages.slice(-count);
+    },
+    count(): number {
+      return messages.length;
+    }
+  },
+  todos: {
+    all(): Todo[] {
+      return [...todos.values()];
+    },
+    get(id: string): Todo | undefined {
+      return todos.get(id);
+    },
+    insert(title: string): Todo {
+      const todo = { id: randomUUID(), title, done: false };
+      todos.set(todo.id, todo);
+      return todo;
+    },
+    update(id: string, patch: Partial<Omit<Todo, 'id'>>): Todo | undefined {
+      const todo = todos.get(id);
+      if (!todo) return undefined;
+      const next = { ...todo, ...patch };
+      todos.set(id, next);
+      return next;
+    },
+    delete(id: string): boolean {
+      return todos.delete(id);
+    }
+  },
+  rooms: {
+    post(room: string, text: string): RoomMessage {
+      const list = rooms.get(room) ?? [];
+      const message = { room, text, at: new Date() };
+      list.push(message);
+      rooms.set(room, list.slice(-100));
+      return message;
+    },
+    messages(room: string): RoomMessage[] {
+      return rooms.get(room) ?? [];
+    }
+  }
+};
