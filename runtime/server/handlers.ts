@@ -41,6 +41,31 @@ export interface Guard {
   readonly checks: readonly GuardFunction[];
 }
 
+/**
+ * What a handler that holds resources while registered (a cron timer, an effect's
+ * subscription) is given when the runtime activates it.
+ */
+export interface ActivationHost {
+  /** `module/export` of the handler being activated. */
+  readonly path: string;
+  /** The module's source file, relative to the project (for messages). */
+  readonly file: string;
+  /** Publishes on the runtime's topics (what `publish()` does). */
+  publish(topic: string, event: string, data?: unknown): void;
+  /** Reports an error the handler caught (a failed cron run); it never stops the server. */
+  reportError(error: unknown, where: string): void;
+}
+
+/**
+ * Optional on any handler object: called when its registry becomes the active one, and the
+ * returned function when that registry is replaced (a reload) or the server shuts down. A reload
+ * deactivates the old handlers before activating the new ones, and reactivates the old ones if
+ * the new set fails, so each job holds exactly one timer at any time.
+ */
+export interface Activatable {
+  activate?(host: ActivationHost): (() => void) | void;
+}
+
 export type AnyHandler = LiveFunction<any[], unknown> | LiveStream<any[], unknown, boolean> | Guard;
 export type HandlerKind = AnyHandler[typeof HANDLER];
 

@@ -5,7 +5,7 @@
  * swaps behaviour without touching sockets. Only what was registered is callable; look-ups
  * are `Map`s, so `__proto__` or `../x` are just names that are not there.
  */
-import { handlerKind, type AnyHandler, type GuardFunction, type HandlerKind } from './handlers.js';
+import { handlerKind, type ActivationHost, type Activatable, type AnyHandler, type GuardFunction, type HandlerKind } from './handlers.js';
 
 export interface ModuleRecord {
   /** Module path as clients name it: `chat`, `admin/users`. */
@@ -45,6 +45,7 @@ export class RegistrationError extends Error {
 export class Registry {
   private entries = new Map<string, RegistryEntry>();
   private modules = new Map<string, ModuleRecord>();
+  private disposers: (() => void)[] = [];
 
   get(path: string): RegistryEntry | undefined {
     return this.entries.get(path);
@@ -77,6 +78,38 @@ export class Registry {
     }
     this.modules.set(path, record);
     for (const entry of added) this.entries.set(entry.path, entry);
+  }
+
+  /**
+   * Activates every handler that holds resources (see `Activatable`). If one throws, the ones
+   * already activated are deactivated again and the error is thrown: all or nothing.
+   */
+  activate(host: (entry: RegistryEntry) => ActivationHost): void {
+    this.deactivate();
+    try {
+      for (const entry of this.entries.values()) {
+        const activate = (entry.handler as Activatable).activate;
+        if (typeof activate !== 'function') continue;
+        const dispose = activate.call(entry.handler, host(entry));
+        if (typeof dispose === 'function') this.disposers.push(dispose);
+      }
+    } catch (error) {
+      this.deactivate();
+      throw error;
+    }
+  }
+
+  /** Releases what `activate` started (timers, subscriptions); safe to call twice. */
+  deactivate(): void {
+    const disposers = this.disposers;
+    this.disposers = [];
+    for (const dispose of disposers.reverse()) {
+      try {
+        dispose();
+      } catch {
+        // A disposer that throws must not keep the others from running.
+      }
+    }
   }
 
   clear(): void {

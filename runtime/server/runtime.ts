@@ -14,7 +14,8 @@ import { handleFrame, unsubscribe, type DispatchContext } from './dispatch.js';
 import { isLiveError } from './errors.js';
 import { upgradeEvent, type WsHooks } from './hooks.js';
 import { resolveLimits, type Limits } from './limits.js';
-import { Registry, type ModuleRegistration } from './registry.js';
+import type { ActivationHost } from './handlers.js';
+import { Registry, type ModuleRegistration, type RegistryEntry } from './registry.js';
 import { Telemetry } from './telemetry.js';
 import { Topics } from './topics.js';
 
@@ -47,17 +48,36 @@ export class Runtime implements DispatchContext {
   private heartbeat: ReturnType<typeof setInterval> | undefined;
 
   /**
-   * Replaces the registered modules, hooks and options in one step: if any module fails to
-   * register, nothing changes and the error is thrown.
+   * Replaces the registered modules, hooks and options in one step. If any module fails to
+   * register or a handler fails to activate, the previous handlers stay (or become) active
+   * again and the error is thrown.
    */
   load(input: LoadInput): void {
     const next = new Registry();
     for (const registration of input.modules) next.register(registration);
-    if (input.options?.limits) this.limits = resolveLimits(input.options.limits);
+    const limits = input.options?.limits ? resolveLimits(input.options.limits) : this.limits;
+    const previous = this.registry;
+    previous.deactivate();
+    try {
+      next.activate((entry) => this.activationHost(entry));
+    } catch (error) {
+      previous.activate((entry) => this.activationHost(entry));
+      throw error;
+    }
     this.registry = next;
+    this.limits = limits;
     this.hooks = input.hooks ?? {};
     if (input.options?.dev !== undefined) this.dev = input.options.dev;
     if (input.options?.origins) this.origins = input.options.origins;
+  }
+
+  private activationHost(entry: RegistryEntry): ActivationHost {
+    return {
+      path: entry.path,
+      file: entry.module.file,
+      publish: (topic, event, data) => this.publish(topic, event, data),
+      reportError: (error, where) => this.logError(error, `${entry.module.file} ${where}`)
+    };
   }
 
   /** Publishes to a topic's subscribers; `cause` ties it to the call that published. */
@@ -98,6 +118,7 @@ export class Runtime implements DispatchContext {
     for (const conn of this.connections.values()) conn.socket.close(1001, 'Server shutting down');
     this.wss?.close();
     this.wss = undefined;
+    this.registry.deactivate();
     this.topics.close();
   }
 
