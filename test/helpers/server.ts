@@ -1,0 +1,152 @@
+/**
+ * Integration-test harness: a real HTTP server on 127.0.0.1 (ephemeral port) with a fresh
+ * runtime, and a raw protocol client over a real `ws` socket. Tests that cross the wire use
+ * these instead of mocks.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocket } from 'ws';
+import { decodeFrame, encodeFrame, PROTOCOL_VERSION, type ClientMessage, type ServerMessage } from '../../runtime/protocol.js';
+import { Runtime, type LoadInput } from '../../runtime/server/runtime.js';
+import type { HandlerKind } from '../../runtime/server/handlers.js';
+import { handlerKind } from '../../runtime/server/handlers.js';
+import type { ModuleRegistration } from '../../runtime/server/registry.js';
+
+export interface TestServer {
+  runtime: Runtime;
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * A module registration from a plain namespace, the way the generated registry builds it:
+ * `module('chat', { sendMessage, messages })`.
+ */
+export function module(path: string, namespace: Record<string, unknown>): ModuleRegistration {
+  const exports: (readonly [string, HandlerKind])[] = [];
+  for (const [name, value] of Object.entries(namespace)) {
+    const kind = handlerKind(value);
+    if (kind) exports.push([name, kind]);
+  }
+  return { path, file: `src/live/${path}.ts`, namespace, exports };
+}
+
+/** Starts a runtime on its own HTTP server; `close()` ends both. */
+export async function startServer(input: LoadInput): Promise<TestServer> {
+  const runtime = new Runtime();
+  runtime.load({ ...input, options: { dev: true, ...input.options } });
+  const server = http.createServer((_req, res) => res.writeHead(404).end());
+  runtime.attach(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    runtime,
+    port,
+    url: `ws://127.0.0.1:${port}/__realtime`,
+    async close() {
+      runtime.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  };
+}
+
+/** A raw protocol client: sends frames, collects every message the server sends. */
+export class TestClient {
+  readonly messages: ServerMessage[] = [];
+  private waiters: { test: (m: ServerMessage) => boolean; resolve: (m: ServerMessage) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }[] = [];
+  private nextId = 1;
+  closed: Promise<{ code: number; reason: string }>;
+
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) return;
+      for (const message of decodeFrame(data.toString()) as ServerMessage[]) this.receive(message);
+    });
+    this.closed = new Promise((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  }
+
+  /** Connects and waits for the server's hello. */
+  static async connect(url: string, options: { headers?: Record<string, string>; origin?: string } = {}): Promise<TestClient> {
+    const socket = new WebSocket(url, { headers: options.headers, origin: options.origin });
+    const client = new TestClient(socket);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+      socket.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+    });
+    await client.next((m) => m.t === 'hello');
+    return client;
+  }
+
+  id(): number {
+    return this.nextId++;
+  }
+
+  /** Sends messages in one frame. */
+  send(...messages: ClientMessage[]): void {
+    this.socket.send(encodeFrame(messages));
+  }
+
+  /** Sends raw text (hostile input). */
+  sendRaw(text: string | Buffer): void {
+    this.socket.send(text);
+  }
+
+  /** Calls `path` and resolves with the result or error message that answers it. */
+  async call(path: string, ...args: unknown[]): Promise<ServerMessage> {
+    const id = this.id();
+    this.send({ t: 'call', id, path, args });
+    return this.next((m) => (m.t === 'result' || m.t === 'error') && m.id === id);
+  }
+
+  /** Subscribes and resolves with the snapshot, resumed or error message that answers it. */
+  async subscribe(path: string, args: unknown[] = [], from?: { epoch: string; seq: number }): Promise<ServerMessage & { id: number }> {
+    const id = this.id();
+    this.send(from ? { t: 'sub', id, path, args, from } : { t: 'sub', id, path, args });
+    return (await this.next((m) => (m.t === 'snapshot' || m.t === 'resumed' || m.t === 'error') && 'id' in m && m.id === id)) as ServerMessage & {
+      id: number;
+    };
+  }
+
+  /** The first message (already received or still to come) that passes `test`. */
+  next(test: (m: ServerMessage) => boolean, timeout = 5000): Promise<ServerMessage> {
+    const found = this.messages.find(test);
+    if (found) {
+      this.messages.splice(this.messages.indexOf(found), 1);
+      return Promise.resolve(found);
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no matching message within ${timeout} ms`)), timeout);
+      this.waiters.push({ test, resolve, reject, timer });
+    });
+  }
+
+  /** Every `event` message received so far for `topic`, in order (consumed). */
+  events(topic: string): Extract<ServerMessage, { t: 'event' }>[] {
+    const events = this.messages.filter((m): m is Extract<ServerMessage, { t: 'event' }> => m.t === 'event' && m.topic === topic);
+    for (const e of events) this.messages.splice(this.messages.indexOf(e), 1);
+    return events;
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+
+  private receive(message: ServerMessage): void {
+    const waiter = this.waiters.find((w) => w.test(message));
+    if (!waiter) {
+      this.messages.push(message);
+      return;
+    }
+    this.waiters.splice(this.waiters.indexOf(waiter), 1);
+    clearTimeout(waiter.timer);
+    waiter.resolve(message);
+  }
+}
+
+export { PROTOCOL_VERSION };
+
+/** Resolves after `ms`. */
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
