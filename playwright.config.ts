@@ -11,6 +11,13 @@ import { chromium, defineConfig, devices } from '@playwright/test';
 const DEV_PORT = Number(process.env.E2E_DEV_PORT ?? 5180);
 const PROD_PORT = Number(process.env.E2E_PROD_PORT ?? 4180);
 
+/** `--project=dev` or `--project dev` runs one mode; only that mode's server is started. */
+const selected = (() => {
+  const i = process.argv.findIndex((a) => a === '--project' || a.startsWith('--project='));
+  if (i === -1) return undefined;
+  return process.argv[i].includes('=') ? process.argv[i].split('=')[1] : process.argv[i + 1];
+})();
+
 const bundled = (() => {
   try {
     return fs.existsSync(chromium.executablePath());
@@ -48,14 +55,14 @@ export default defineConfig({
     { name: 'prod', use: { baseURL: `http://127.0.0.1:${PROD_PORT}` }, metadata: { mode: 'prod' } }
   ],
   webServer: [
-    {
+    selected !== 'prod' && {
       command: `npx vite dev --host 127.0.0.1 --port ${DEV_PORT} --strictPort`,
       cwd: 'example-app',
       url: `http://127.0.0.1:${DEV_PORT}`,
       reuseExistingServer: false,
       timeout: 60_000
     },
-    {
+    selected !== 'dev' && {
       command: 'node build',
       cwd: 'example-app',
       url: `http://127.0.0.1:${PROD_PORT}`,
@@ -63,5 +70,5 @@ export default defineConfig({
       reuseExistingServer: false,
       timeout: 30_000
     }
-  ]
+  ].filter((server) => server !== false)
 });
