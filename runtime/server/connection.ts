@@ -15,6 +15,8 @@ export interface Subscription {
   id: number;
   path: string;
   topic: string;
+  /** What the handler's `join` hook returned; runs when the subscription ends. */
+  leave?: () => void;
 }
 
 const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;

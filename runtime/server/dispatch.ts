@@ -12,12 +12,13 @@ import {
   type ErrorMessage,
   type SubscribeMessage
 } from '../protocol.js';
-import type { Connection } from './connection.js';
+import type { Connection, Subscription } from './connection.js';
 import { isLiveError, LiveError } from './errors.js';
 import type { LiveContext } from './context.js';
-import { handlerKind, type LiveFunction, type LiveStream } from './handlers.js';
+import { handlerKind, type LiveFunction } from './handlers.js';
 import { messageId, readClientMessage, type Limits } from './limits.js';
 import type { Registry, RegistryEntry } from './registry.js';
+import { isSubscribable } from './subscribable.js';
 import type { Telemetry } from './telemetry.js';
 import type { Topics } from './topics.js';
 
@@ -148,10 +149,10 @@ async function handleSubscribe(dc: DispatchContext, conn: Connection, message: S
       throw new LiveError(ErrorCode.LIMIT, `A connection may hold at most ${dc.limits.maxSubscriptions} subscriptions`);
     }
     const entry = dc.registry.get(message.path);
-    if (!entry || handlerKind(entry.handler) !== 'stream') {
+    if (!entry || !isSubscribable(entry.handler)) {
       throw unknownPath(message.path, 'stream');
     }
-    const stream = entry.handler as LiveStream<unknown[], unknown, boolean>;
+    const stream = entry.handler;
     const ctx = conn.context();
     await runGuards(entry, ctx);
     const topic = typeof stream.topic === 'string' ? stream.topic : stream.topic(ctx, ...message.args);
@@ -160,9 +161,23 @@ async function handleSubscribe(dc: DispatchContext, conn: Connection, message: S
     }
     if (conn.socket.readyState !== 1) return;
     // Subscribe first, so nothing published from here on is missed.
-    conn.subscriptions.set(message.id, { id: message.id, path: message.path, topic });
     const replay = message.from ? dc.topics.eventsSince(topic, message.from) : null;
-    const position = dc.topics.subscribe(topic, conn);
+    const start = stream.start;
+    const position = dc.topics.subscribe(
+      topic,
+      conn,
+      start && (() => start.call(stream, { path: message.path, topic, ctx, args: message.args }))
+    );
+    const subscription: Subscription = { id: message.id, path: message.path, topic };
+    conn.subscriptions.set(message.id, subscription);
+    if (stream.join) {
+      try {
+        subscription.leave = stream.join({ path: message.path, topic, ctx, args: message.args, id: message.id }) ?? undefined;
+      } catch (error) {
+        unsubscribe(dc, conn, message.id);
+        throw error;
+      }
+    }
     if (dc.telemetry.active) {
       dc.telemetry.emit({ type: 'subscribe', connection: conn.id, path: message.path, topic, id: message.id, resumed: replay !== null });
     }
@@ -195,6 +210,13 @@ export function unsubscribe(dc: DispatchContext, conn: Connection, id: number): 
   const subscription = conn.subscriptions.get(id);
   if (!subscription) return;
   conn.subscriptions.delete(id);
+  if (subscription.leave) {
+    try {
+      subscription.leave();
+    } catch (error) {
+      dc.logError(error, subscription.path);
+    }
+  }
   dc.topics.unsubscribe(subscription.topic, conn);
   if (dc.telemetry.active) dc.telemetry.emit({ type: 'unsubscribe', connection: conn.id, topic: subscription.topic, id });
 }

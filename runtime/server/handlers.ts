@@ -52,6 +52,11 @@ export interface ActivationHost {
   readonly file: string;
   /** Publishes on the runtime's topics (what `publish()` does). */
   publish(topic: string, event: string, data?: unknown): void;
+  /**
+   * Calls `listener` after every publish on `topic` (server-side, whether or not a client
+   * follows it). Returns the function that stops listening; a throwing listener is reported.
+   */
+  listen(topic: string, listener: (event: string, data: unknown, topic: string) => void): () => void;
   /** Reports an error the handler caught (a failed cron run); it never stops the server. */
   reportError(error: unknown, where: string): void;
 }

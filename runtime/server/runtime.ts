@@ -37,7 +37,7 @@ const HEARTBEAT_MS = 30_000;
 
 export class Runtime implements DispatchContext {
   registry = new Registry();
-  readonly topics = new Topics();
+  readonly topics = new Topics({ onListenerError: (error, topic) => this.logError(error, `listener of topic ${topic}`) });
   readonly telemetry = new Telemetry();
   readonly connections = new Map<string, Connection>();
   hooks: WsHooks = {};
@@ -76,6 +76,7 @@ export class Runtime implements DispatchContext {
       path: entry.path,
       file: entry.module.file,
       publish: (topic, event, data) => this.publish(topic, event, data),
+      listen: (topic, listener) => this.topics.listen(topic, listener),
       reportError: (error, where) => this.logError(error, `${entry.module.file} ${where}`)
     };
   }

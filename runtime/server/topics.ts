@@ -7,6 +7,12 @@
  */
 import { encodeMessage, type TopicPosition } from '../protocol.js';
 
+/** Server-side listener for a topic's publishes (effects, derived streams, aggregates). */
+export type TopicListener = (event: string, data: unknown, topic: string) => void;
+
+/** Runs when a topic gains its first subscriber; the function it returns runs when it loses its last. */
+export type TopicStarter = () => (() => void) | void;
+
 /** Anything that can receive encoded frames: a connection. */
 export interface TopicSubscriber {
   sendEvent(topic: string, frame: string): void;
@@ -19,11 +25,15 @@ interface TopicState {
   history: (string | undefined)[];
   subscribers: Map<TopicSubscriber, number>;
   retainTimer: ReturnType<typeof setTimeout> | undefined;
+  /** What the first subscriber's `TopicStarter` returned; runs when the last one leaves. */
+  stop: (() => void) | undefined;
 }
 
 export interface TopicsOptions {
   historySize?: number;
   retainMs?: number;
+  /** Where errors thrown by server-side listeners go (they never reach the publisher). */
+  onListenerError?: (error: unknown, topic: string) => void;
 }
 
 export interface PublishReport {
@@ -39,35 +49,81 @@ export class Topics {
   private readonly topics = new Map<string, TopicState>();
   private readonly historySize: number;
   private readonly retainMs: number;
+  private readonly listeners = new Map<string, Set<TopicListener>>();
+  private readonly onListenerError: (error: unknown, topic: string) => void;
 
   constructor(options: TopicsOptions = {}) {
     this.historySize = options.historySize ?? 256;
     this.retainMs = options.retainMs ?? 60_000;
+    this.onListenerError = options.onListenerError ?? ((error, topic) => console.error(`[svelte-realtime] listener of ${topic}:`, error));
+  }
+
+  /**
+   * Calls `listener` after every publish on `topic`, whether or not a client follows it.
+   * Returns the function that removes it.
+   */
+  listen(topic: string, listener: TopicListener): () => void {
+    let set = this.listeners.get(topic);
+    if (!set) this.listeners.set(topic, (set = new Set()));
+    set.add(listener);
+    return () => {
+      const current = this.listeners.get(topic);
+      if (!current?.delete(listener)) return;
+      if (current.size === 0) this.listeners.delete(topic);
+    };
   }
 
   /** Sends `event` to the topic's subscribers. A topic nobody follows costs one map look-up. */
   publish(topic: string, event: string, data: unknown): PublishReport {
     const state = this.topics.get(topic);
-    if (!state) return { seq: 0, delivered: 0 };
-    const seq = ++state.seq;
-    const frame = encodeMessage({ t: 'event', topic, seq, event, data });
-    state.history[seq % this.historySize] = frame;
-    for (const subscriber of state.subscribers.keys()) subscriber.sendEvent(topic, frame);
-    return { seq, delivered: state.subscribers.size };
+    let report: PublishReport = { seq: 0, delivered: 0 };
+    if (state) {
+      const seq = ++state.seq;
+      const frame = encodeMessage({ t: 'event', topic, seq, event, data });
+      state.history[seq % this.historySize] = frame;
+      for (const subscriber of state.subscribers.keys()) subscriber.sendEvent(topic, frame);
+      report = { seq, delivered: state.subscribers.size };
+    }
+    const listeners = this.listeners.get(topic);
+    if (listeners) {
+      for (const listener of [...listeners]) {
+        try {
+          listener(event, data, topic);
+        } catch (error) {
+          this.onListenerError(error, topic);
+        }
+      }
+    }
+    return report;
   }
 
-  /** Adds a subscriber (counted, so one connection may follow a topic from several stores). */
-  subscribe(topic: string, subscriber: TopicSubscriber): TopicPosition {
+  /**
+   * Adds a subscriber (counted, so one connection may follow a topic from several stores).
+   * When this is the topic's first subscriber, `start` runs first; if it throws, nothing is
+   * added and the error is thrown. What it returns runs when the last subscriber leaves.
+   */
+  subscribe(topic: string, subscriber: TopicSubscriber, start?: TopicStarter): TopicPosition {
     let state = this.topics.get(topic);
+    const created = !state;
     if (!state) {
       state = {
         epoch: `${epochPrefix}${(++epochCounter).toString(36)}`,
         seq: 0,
         history: new Array(this.historySize),
         subscribers: new Map(),
-        retainTimer: undefined
+        retainTimer: undefined,
+        stop: undefined
       };
       this.topics.set(topic, state);
+    }
+    if (state.subscribers.size === 0 && start) {
+      try {
+        state.stop = start() ?? undefined;
+      } catch (error) {
+        // A topic that was retained keeps its retention timer; a new one is dropped again.
+        if (created) this.topics.delete(topic);
+        throw error;
+      }
     }
     if (state.retainTimer) {
       clearTimeout(state.retainTimer);
@@ -83,7 +139,10 @@ export class Topics {
     if (!state || count === undefined) return;
     if (count > 1) state.subscribers.set(subscriber, count - 1);
     else state.subscribers.delete(subscriber);
-    if (state.subscribers.size === 0) this.retain(topic, state);
+    if (state.subscribers.size === 0) {
+      this.stop(topic, state);
+      this.retain(topic, state);
+    }
   }
 
   /**
@@ -111,8 +170,23 @@ export class Topics {
 
   /** Stops retention timers (server shutdown). */
   close(): void {
-    for (const state of this.topics.values()) if (state.retainTimer) clearTimeout(state.retainTimer);
+    for (const [topic, state] of this.topics) {
+      if (state.retainTimer) clearTimeout(state.retainTimer);
+      this.stop(topic, state);
+    }
     this.topics.clear();
+    this.listeners.clear();
+  }
+
+  private stop(topic: string, state: TopicState): void {
+    const stop = state.stop;
+    state.stop = undefined;
+    if (!stop) return;
+    try {
+      stop();
+    } catch (error) {
+      this.onListenerError(error, topic);
+    }
   }
 
   private retain(topic: string, state: TopicState): void {
