@@ -7,7 +7,7 @@
  * server's memory.
  */
 import type { WebSocket } from 'ws';
-import { encodeFrame, type ServerMessage } from '../protocol.js';
+import { encodeFrame, encodeMessage, ErrorCode, type ServerMessage } from '../protocol.js';
 import type { LiveContext, LiveUser } from './context.js';
 import type { TopicSubscriber } from './topics.js';
 
@@ -18,6 +18,18 @@ export interface Subscription {
   /** What the handler's `join` hook returned; runs when the subscription ends. */
   leave?: () => void;
 }
+
+/** What a connection needs from its runtime to report a reply it cannot encode. */
+export interface ConnectionHost {
+  /** Full error messages to the client. */
+  readonly dev: boolean;
+  logError(error: unknown, where: string): void;
+}
+
+const consoleHost: ConnectionHost = {
+  dev: false,
+  logError: (error, where) => console.error(`[svelte-realtime] ${where}:`, error)
+};
 
 const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 export const CLOSE_SLOW_CONSUMER = 4008;
@@ -30,6 +42,8 @@ export class Connection implements TopicSubscriber {
   inFlight = 0;
   alive = true;
   private outbox: ServerMessage[] = [];
+  /** For each queued message, what produced it (a `module/export` path), for error reports. */
+  private origins: (string | undefined)[] = [];
   private flushScheduled = false;
   /** Topics whose events wait for a snapshot still being computed (see `hold`). */
   private held: Map<string, { holds: number; frames: string[] }> | undefined;
@@ -37,12 +51,17 @@ export class Connection implements TopicSubscriber {
   constructor(
     readonly socket: WebSocket,
     readonly user: LiveUser,
-    private readonly publish: (topic: string, event: string, data: unknown, cause?: { connection: string; id: number }) => void
+    private readonly publish: (topic: string, event: string, data: unknown, cause?: { connection: string; id: number }) => void,
+    private readonly host: ConnectionHost = consoleHost
   ) {}
 
-  /** Queues a message; everything queued in this tick is sent as one frame. */
-  send(message: ServerMessage): void {
+  /**
+   * Queues a message; everything queued in this tick is sent as one frame. `origin` (the path
+   * that produced it) names the culprit if the message cannot be encoded.
+   */
+  send(message: ServerMessage, origin?: string): void {
     this.outbox.push(message);
+    this.origins.push(origin);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       queueMicrotask(this.flush);
@@ -95,9 +114,35 @@ export class Connection implements TopicSubscriber {
     this.flushScheduled = false;
     if (this.outbox.length === 0) return;
     const messages = this.outbox;
+    const origins = this.origins;
     this.outbox = [];
-    this.write(encodeFrame(messages));
+    this.origins = [];
+    let frame: string;
+    try {
+      frame = encodeFrame(messages);
+    } catch {
+      frame = encodeFrame(messages.map((message, i) => this.encodable(message, origins[i])));
+    }
+    this.write(frame);
   };
+
+  /**
+   * The message itself if it can be encoded; otherwise (a handler returned a function or a
+   * class instance devalue cannot keep) an INTERNAL error answering the same id, so one bad
+   * value fails one call instead of the whole frame or the process.
+   */
+  private encodable(message: ServerMessage, origin: string | undefined): ServerMessage {
+    try {
+      encodeMessage(message);
+      return message;
+    } catch (error) {
+      const where = `${origin ?? 'reply'}: its ${message.t === 'error' ? 'error details' : 'value'} cannot be sent`;
+      this.host.logError(error, `${where} (return plain data: objects, arrays, Date, Map, Set, BigInt)`);
+      const id = 'id' in message ? message.id : null;
+      const detail = error instanceof Error ? error.message : String(error);
+      return { t: 'error', id, code: ErrorCode.INTERNAL, message: this.host.dev ? `${where}: ${detail}` : 'Internal error' };
+    }
+  }
 
   private write(frame: string): void {
     const socket = this.socket;

@@ -148,5 +148,41 @@ export class TestClient {
 
 export { PROTOCOL_VERSION };
 
+/**
+ * The HTTP status of an upgrade the server refuses, or 101 when it accepts (the socket is then
+ * closed again).
+ */
+export function upgradeStatus(url: string, options: { headers?: Record<string, string>; origin?: string } = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, { headers: options.headers, origin: options.origin });
+    socket.once('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      res.resume();
+      socket.terminate();
+    });
+    socket.once('upgrade', () => resolve(101));
+    socket.once('open', () => socket.close());
+    socket.once('error', (error) => {
+      if (!/Unexpected server response/.test(error.message)) reject(error);
+    });
+  });
+}
+
+/** A promise with its resolve function outside: lets a test hold a handler until it says so. */
+export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** Polls `check` until it returns true (state reached through another socket, a log line...). */
+export async function waitFor(check: () => boolean, what = 'condition', timeout = 5000): Promise<void> {
+  const end = Date.now() + timeout;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 /** Resolves after `ms`. */
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
