@@ -6,6 +6,7 @@
  */
 import {
   decodeFrame,
+  encodeMessage,
   ErrorCode,
   ProtocolError,
   type CallMessage,
@@ -115,11 +116,11 @@ async function handleCall(dc: DispatchContext, conn: Connection, message: CallMe
     await runGuards(entry, ctx);
     result = await (entry.handler as LiveFunction<unknown[], unknown>).fn(ctx, ...message.args);
     ok = true;
-    conn.send({ t: 'result', id: message.id, data: result });
+    conn.send({ t: 'result', id: message.id, data: result }, message.path);
   } catch (error) {
     if (!isLiveError(error)) dc.logError(error, message.path);
     failure = errorMessage(message.id, error, dc.dev);
-    conn.send(failure);
+    conn.send(failure, message.path);
   } finally {
     if (counted) conn.inFlight--;
   }
@@ -191,7 +192,8 @@ async function handleSubscribe(dc: DispatchContext, conn: Connection, message: S
       const data = await stream.init(ctx, ...message.args);
       // Unsubscribed while init ran: nothing to send.
       if (conn.subscriptions.has(message.id)) {
-        conn.send({ t: 'snapshot', id: message.id, topic, position, merge: stream.options, data });
+        // Encoded here, so a value that cannot be sent fails this subscription (and drops it).
+        conn.sendFrame(encodeMessage({ t: 'snapshot', id: message.id, topic, position, merge: stream.options, data }));
       }
     } catch (error) {
       unsubscribe(dc, conn, message.id);
@@ -201,7 +203,7 @@ async function handleSubscribe(dc: DispatchContext, conn: Connection, message: S
     }
   } catch (error) {
     if (!isLiveError(error)) dc.logError(error, message.path);
-    conn.send(errorMessage(message.id, error, dc.dev));
+    conn.send(errorMessage(message.id, error, dc.dev), message.path);
   }
 }
 

@@ -168,7 +168,7 @@ export class Runtime implements DispatchContext {
   }
 
   private open(ws: WebSocket, user: unknown, origin: string | undefined): void {
-    const conn = new Connection(ws, user as never, (topic, event, data, cause) => this.publish(topic, event, data, cause));
+    const conn = new Connection(ws, user as never, (topic, event, data, cause) => this.publish(topic, event, data, cause), this);
     this.connections.set(conn.id, conn);
     conn.send({ t: 'hello', connection: conn.id, maxFrame: this.limits.maxFrameBytes });
     ws.on('pong', () => (conn.alive = true));
