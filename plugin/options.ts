@@ -5,13 +5,27 @@ export interface RealtimeOptions {
   dir?: string;
   /** Generate `$live/*` declarations (`<dir>/$types.d.ts`) typed from the source. Default true. */
   typedImports?: boolean;
-  /** In `vite dev`, add the DevTools overlay to the page. Never in a build. Default true. */
-  devtools?: boolean;
+  /**
+   * In `vite dev`, add the DevTools overlay to the page. Never in a build. Default true.
+   * `{ shortcut: 'ctrl+shift+KeyL' }` changes the key that opens it (modifiers, then a
+   * `KeyboardEvent.code`, so it is the same physical key on every layout).
+   */
+  devtools?: boolean | DevtoolsOptions;
   /** Origins allowed to open the socket besides the app's own, e.g. `https://admin.example.com`. */
   origins?: string[];
 }
 
-export type ResolvedOptions = Required<RealtimeOptions>;
+export interface DevtoolsOptions {
+  /** Opens and closes the overlay: `ctrl`, `shift`, `alt`, `meta` joined by `+`, then a key code. Default `ctrl+shift+KeyL`. */
+  shortcut?: string;
+}
+
+export type ResolvedDevtools = Required<DevtoolsOptions>;
+
+export type ResolvedOptions = Omit<Required<RealtimeOptions>, 'devtools'> & { devtools: ResolvedDevtools | false };
+
+export const DEFAULT_SHORTCUT = 'ctrl+shift+KeyL';
+const SHORTCUT_MODIFIERS = new Set(['ctrl', 'shift', 'alt', 'meta']);
 
 export class RealtimeOptionsError extends Error {
   constructor(message: string) {
@@ -37,7 +51,6 @@ export function resolveOptions(input: unknown = {}): ResolvedOptions {
     throw new RealtimeOptionsError(`dir must be a folder path relative to the project root, e.g. 'src/live'; got ${JSON.stringify(dir)}`);
   }
   if (typeof typedImports !== 'boolean') throw new RealtimeOptionsError(`typedImports must be true or false; got ${JSON.stringify(typedImports)}`);
-  if (typeof devtools !== 'boolean') throw new RealtimeOptionsError(`devtools must be true or false; got ${JSON.stringify(devtools)}`);
   if (!Array.isArray(origins) || origins.some((o) => typeof o !== 'string')) {
     throw new RealtimeOptionsError(`origins must be an array of origins like 'https://app.example.com'; got ${JSON.stringify(origins)}`);
   }
@@ -53,5 +66,27 @@ export function resolveOptions(input: unknown = {}): ResolvedOptions {
       throw new RealtimeOptionsError(`origins: ${JSON.stringify(origin)} is not an origin; write scheme://host[:port] with no path, e.g. 'https://app.example.com'`);
     }
   }
-  return { dir: dir.replace(/\\/g, '/').replace(/\/+$/, ''), typedImports, devtools, origins: origins as string[] };
+  return { dir: dir.replace(/\\/g, '/').replace(/\/+$/, ''), typedImports, devtools: resolveDevtools(devtools), origins: origins as string[] };
+}
+
+function resolveDevtools(devtools: unknown): ResolvedDevtools | false {
+  if (devtools === false) return false;
+  if (devtools === true) return { shortcut: DEFAULT_SHORTCUT };
+  if (typeof devtools !== 'object' || devtools === null || Array.isArray(devtools)) {
+    throw new RealtimeOptionsError(`devtools must be true, false or { shortcut: 'ctrl+shift+KeyL' }; got ${JSON.stringify(devtools)}`);
+  }
+  for (const key of Object.keys(devtools)) {
+    if (key !== 'shortcut') throw new RealtimeOptionsError(`unknown devtools option "${key}"; the only one is shortcut, e.g. { shortcut: 'ctrl+shift+KeyL' }`);
+  }
+  const { shortcut = DEFAULT_SHORTCUT } = devtools as DevtoolsOptions;
+  const parts = typeof shortcut === 'string' ? shortcut.split('+') : [];
+  const code = parts.pop() ?? '';
+  const valid =
+    /^[A-Z][A-Za-z0-9]+$/.test(code) && parts.length > 0 && parts.every((m) => SHORTCUT_MODIFIERS.has(m)) && new Set(parts).size === parts.length;
+  if (!valid) {
+    throw new RealtimeOptionsError(
+      `devtools.shortcut must be modifiers (ctrl, shift, alt, meta) and a key code joined by +, e.g. 'ctrl+shift+KeyL' or 'alt+Digit1'; got ${JSON.stringify(shortcut)}`
+    );
+  }
+  return { shortcut: shortcut as string };
 }
