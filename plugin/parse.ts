@@ -35,7 +35,9 @@ const SERVER_MODULE = 'svelte-realtime/server';
  * line here; `topic` says whether the first argument is a topic to record in the table.
  */
 const HANDLER_KINDS: Readonly<Record<string, { kind: ExportKind; topic: boolean }>> = {
-  stream: { kind: 'stream', topic: true }
+  stream: { kind: 'stream', topic: true },
+  validated: { kind: 'live', topic: false },
+  rateLimit: { kind: 'live', topic: false }
 };
 
 const GUARD_MESSAGE = 'guard() must be exported directly: export const guard = guard(...)';

@@ -5,6 +5,8 @@
  */
 import type { MergeStrategy } from '../protocol.js';
 import type { LiveContext } from './context.js';
+import { rateLimit } from './kinds/rate-limit.js';
+import { validated } from './kinds/validated.js';
 
 export const HANDLER = Symbol.for('svelte-realtime.handler');
 
@@ -123,7 +125,7 @@ export const live = Object.assign(
     requireFunction(fn, 'live()');
     return { [HANDLER]: 'live', fn };
   },
-  { stream }
+  { stream, validated, rateLimit }
 );
 
 /**

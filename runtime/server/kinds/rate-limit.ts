@@ -1,0 +1,89 @@
+/**
+ * `live.rateLimit({ points, window }, fn)`: at most `points` calls in any `window` ms, per user
+ * (`ctx.user.id` when the user has one) or else per connection. A call over the limit is
+ * refused with `RATE_LIMITED` and `details.retryAfter`, the ms until one more call fits.
+ *
+ * The window slides: each key keeps the times of its last `points` calls (never more), and
+ * keys idle for a whole window are swept, so memory follows the callers of the last window.
+ */
+import type { LiveContext } from '../context.js';
+import { LiveError } from '../errors.js';
+import { HANDLER, handlerKind, type LiveFunction } from '../handlers.js';
+
+type Awaitable<T> = T | Promise<T>;
+
+export const RATE_LIMITED = 'RATE_LIMITED';
+
+export interface RateLimitOptions {
+  /** Calls allowed per window. */
+  points: number;
+  /** Window length in ms. */
+  window: number;
+  /** Who is limited; default the user's `id`, or the connection when there is none. */
+  key?: (ctx: LiveContext) => string;
+}
+
+/** A sliding-window log of call times per key, with its clock injectable for tests. */
+export class SlidingWindow {
+  private readonly hits = new Map<string, number[]>();
+  private nextSweep = 0;
+
+  constructor(
+    readonly points: number,
+    readonly window: number,
+    private readonly now: () => number = Date.now
+  ) {}
+
+  /** Records a call for `key`; returns 0 when it fits, else the ms until one would. */
+  take(key: string): number {
+    const now = this.now();
+    if (now >= this.nextSweep) this.sweep(now);
+    const since = now - this.window;
+    let times = this.hits.get(key);
+    if (!times) this.hits.set(key, (times = []));
+    while (times.length > 0 && times[0]! <= since) times.shift();
+    if (times.length >= this.points) return Math.max(1, times[0]! + this.window - now);
+    times.push(now);
+    return 0;
+  }
+
+  /** Keys being tracked (for tests of the memory bound). */
+  get size(): number {
+    return this.hits.size;
+  }
+
+  private sweep(now: number): void {
+    this.nextSweep = now + this.window;
+    const since = now - this.window;
+    for (const [key, times] of this.hits) if (times[times.length - 1]! <= since) this.hits.delete(key);
+  }
+}
+
+function defaultKey(ctx: LiveContext): string {
+  const user = ctx.user as { id?: unknown } | null | undefined;
+  const id = typeof user === 'object' && user !== null ? user.id : undefined;
+  return typeof id === 'string' || typeof id === 'number' ? `user:${id}` : `connection:${ctx.connection}`;
+}
+
+export function rateLimit<Args extends unknown[], Result>(
+  options: RateLimitOptions,
+  fn: ((ctx: LiveContext, ...args: Args) => Awaitable<Result>) | LiveFunction<Args, Result>
+): LiveFunction<Args, Result> {
+  const { points, window } = options ?? ({} as RateLimitOptions);
+  if (!Number.isInteger(points) || points < 1) throw new TypeError(`live.rateLimit: points must be a positive integer; got ${String(points)}`);
+  if (!Number.isFinite(window) || window <= 0) throw new TypeError(`live.rateLimit: window must be a positive number of ms; got ${String(window)}`);
+  const inner = handlerKind(fn) === 'live' ? (fn as LiveFunction<Args, Result>).fn : fn;
+  if (typeof inner !== 'function') throw new TypeError('live.rateLimit(options, fn): fn must be a function or a live() handler');
+  const keyOf = options.key ?? defaultKey;
+  const limiter = new SlidingWindow(points, window);
+  return {
+    [HANDLER]: 'live',
+    fn(ctx: LiveContext, ...args: Args) {
+      const retryAfter = limiter.take(keyOf(ctx));
+      if (retryAfter > 0) {
+        throw new LiveError(RATE_LIMITED, `Too many calls: at most ${points} per ${window} ms; retry in ${retryAfter} ms`, { retryAfter });
+      }
+      return inner(ctx, ...args);
+    }
+  };
+}
