@@ -51,20 +51,69 @@ function isPosition(value: unknown): value is TopicPosition {
   return typeof epoch === 'string' && epoch.length <= 64 && Number.isInteger(seq) && seq >= 0;
 }
 
-/** Depth of a decoded value; stops counting at `limit + 1`. Cycles (which devalue allows) count once. */
+/**
+ * True when `value` holds a chain of more than `limit` nested objects (arrays, maps and sets
+ * count). devalue lets a frame share one object from several places and close cycles, so this
+ * bounds the longest chain a walk of the value can follow, not the first one it meets:
+ *
+ * - the walk is a depth-first search, and a search path is itself such a chain, so it stops
+ *   as soon as one is longer than `limit` (recursion never goes deeper than that);
+ * - objects that reach each other (a cycle) are taken together, counting each of them once,
+ *   and the height of every group is computed once, however many paths lead to it (Tarjan's
+ *   strongly connected components, linear in objects and references).
+ *
+ * For a value without cycles that is exactly its nesting depth; a cycle counts its objects.
+ */
 export function depthExceeds(value: unknown, limit: number): boolean {
-  const seen = new Set<object>();
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [current, depth] = stack.pop()!;
-    if (typeof current !== 'object' || current === null || seen.has(current)) continue;
-    if (depth >= limit) return true;
-    seen.add(current);
-    const children =
-      current instanceof Map ? [...current.keys(), ...current.values()] : current instanceof Set ? [...current] : Object.values(current);
-    for (const child of children) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
-  }
-  return false;
+  if (typeof value !== 'object' || value === null) return false;
+  const order = new Map<object, number>();
+  const low = new Map<object, number>();
+  const open: object[] = [];
+  const isOpen = new Set<object>();
+  const heights = new Map<object, number>();
+  let exceeded = false;
+
+  const visit = (node: object, depth: number): void => {
+    if (depth > limit) {
+      exceeded = true;
+      return;
+    }
+    order.set(node, order.size);
+    low.set(node, order.get(node)!);
+    open.push(node);
+    isOpen.add(node);
+    for (const child of objectChildren(node)) {
+      if (!order.has(child)) {
+        visit(child, depth + 1);
+        if (exceeded) return;
+        low.set(node, Math.min(low.get(node)!, low.get(child)!));
+      } else if (isOpen.has(child)) {
+        low.set(node, Math.min(low.get(node)!, order.get(child)!));
+      }
+    }
+    if (low.get(node) !== order.get(node)) return;
+    // `node` closes a group of objects that reach each other; everything below it is done.
+    const group: object[] = [];
+    let member: object;
+    do {
+      member = open.pop()!;
+      isOpen.delete(member);
+      group.push(member);
+    } while (member !== node);
+    let below = 0;
+    for (const m of group) for (const child of objectChildren(m)) below = Math.max(below, heights.get(child) ?? 0);
+    const height = group.length + below;
+    for (const m of group) heights.set(m, height);
+    if (height > limit) exceeded = true;
+  };
+
+  visit(value, 1);
+  return exceeded;
+}
+
+function objectChildren(node: object): object[] {
+  const children = node instanceof Map ? [...node.keys(), ...node.values()] : node instanceof Set ? [...node] : Object.values(node);
+  return children.filter((child): child is object => typeof child === 'object' && child !== null);
 }
 
 /** The id a message claims, when it has a usable one (so a refusal can answer it). */
