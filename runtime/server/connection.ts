@@ -39,6 +39,8 @@ let connectionCounter = 0;
 export class Connection implements TopicSubscriber {
   readonly id = `c${(++connectionCounter).toString(36)}`;
   readonly subscriptions = new Map<number, Subscription>();
+  /** Subscription ids accepted but not yet established (their guards or topic still running). */
+  readonly pendingSubscriptions = new Set<number>();
   inFlight = 0;
   alive = true;
   private outbox: ServerMessage[] = [];

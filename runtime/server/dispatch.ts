@@ -142,13 +142,18 @@ async function handleCall(dc: DispatchContext, conn: Connection, message: CallMe
 }
 
 async function handleSubscribe(dc: DispatchContext, conn: Connection, message: SubscribeMessage): Promise<void> {
+  // The id and a slot are reserved before the first await, so neither a duplicate id nor one
+  // subscription too many slips in while guards run, and an unsub that arrives meanwhile counts.
+  let reserved = false;
   try {
-    if (conn.subscriptions.has(message.id)) {
+    if (conn.subscriptions.has(message.id) || conn.pendingSubscriptions.has(message.id)) {
       throw new LiveError(ErrorCode.MALFORMED, `Subscription id ${message.id} is already in use`);
     }
-    if (conn.subscriptions.size >= dc.limits.maxSubscriptions) {
+    if (conn.subscriptions.size + conn.pendingSubscriptions.size >= dc.limits.maxSubscriptions) {
       throw new LiveError(ErrorCode.LIMIT, `A connection may hold at most ${dc.limits.maxSubscriptions} subscriptions`);
     }
+    conn.pendingSubscriptions.add(message.id);
+    reserved = true;
     const entry = dc.registry.get(message.path);
     if (!entry || !isSubscribable(entry.handler)) {
       throw unknownPath(message.path, 'stream');
@@ -160,7 +165,9 @@ async function handleSubscribe(dc: DispatchContext, conn: Connection, message: S
     if (typeof topic !== 'string' || topic.length === 0) {
       throw new Error(`${entry.module.file}: the topic function of ${entry.name} must return a non-empty string`);
     }
-    if (conn.socket.readyState !== 1) return;
+    // Closed, or unsubscribed while the guards ran: nothing to subscribe.
+    reserved = false;
+    if (!conn.pendingSubscriptions.delete(message.id) || conn.socket.readyState !== 1) return;
     // Subscribe first, so nothing published from here on is missed.
     const replay = message.from ? dc.topics.eventsSince(topic, message.from) : null;
     const start = stream.start;
@@ -202,6 +209,7 @@ async function handleSubscribe(dc: DispatchContext, conn: Connection, message: S
       conn.release(topic);
     }
   } catch (error) {
+    if (reserved) conn.pendingSubscriptions.delete(message.id);
     if (!isLiveError(error)) dc.logError(error, message.path);
     conn.send(errorMessage(message.id, error, dc.dev), message.path);
   }
@@ -210,7 +218,10 @@ async function handleSubscribe(dc: DispatchContext, conn: Connection, message: S
 /** Drops one subscription (a client's unsub, or the connection closing). */
 export function unsubscribe(dc: DispatchContext, conn: Connection, id: number): void {
   const subscription = conn.subscriptions.get(id);
-  if (!subscription) return;
+  if (!subscription) {
+    conn.pendingSubscriptions.delete(id);
+    return;
+  }
   conn.subscriptions.delete(id);
   if (subscription.leave) {
     try {
