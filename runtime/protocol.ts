@@ -188,3 +188,104 @@ export function decodeFrame(text: string): unknown[] {
 export function argsKey(args: readonly unknown[]): string {
   return args.length === 0 ? '' : stringify(args);
 }
+
+// ---- binary frames (live.binary) ------------------------------------------------------------
+
+/**
+ * A binary frame carries one `live.binary` call or its binary result. Text frames are unchanged;
+ * a result that is not binary, and every error, come back as ordinary text messages.
+ *
+ *   offset  bytes  field
+ *   0       1      protocol version (PROTOCOL_VERSION)
+ *   1       1      type: 1 = call (client → server), 2 = result (server → client)
+ *   2       4      request id, uint32 big-endian
+ *   6       2      path length P in bytes, uint16 BE (0 in a result)
+ *   8       4      arguments length A in bytes, uint32 BE (0 when there are none)
+ *   12      4      payload length N in bytes, uint32 BE
+ *   16      P      path `module/export`, UTF-8
+ *   16+P    A      extra arguments: devalue text of an array, UTF-8
+ *   16+P+A  N      payload
+ *
+ * The header alone says how large the payload is, so a receiver can refuse a frame over a
+ * handler's limit without reading (or copying) its body.
+ */
+export const BINARY_HEADER_BYTES = 16;
+
+export const BinaryFrameType = { call: 1, result: 2 } as const;
+
+export interface BinaryFrameHeader {
+  version: number;
+  type: number;
+  id: number;
+  pathLength: number;
+  argsLength: number;
+  payloadLength: number;
+}
+
+export interface BinaryFrame {
+  type: (typeof BinaryFrameType)[keyof typeof BinaryFrameType];
+  id: number;
+  /** Empty in a result. */
+  path: string;
+  /** Extra arguments after the payload; empty in a result. */
+  args: unknown[];
+  payload: Uint8Array;
+}
+
+/** Encodes a binary frame (the payload is copied once, into the frame). */
+export function encodeBinaryFrame(frame: BinaryFrame): Uint8Array<ArrayBuffer> {
+  const encoder = new TextEncoder();
+  const path = encoder.encode(frame.path);
+  const args = frame.args.length > 0 ? encoder.encode(stringify(frame.args)) : new Uint8Array(0);
+  const bytes = new Uint8Array(BINARY_HEADER_BYTES + path.length + args.length + frame.payload.length);
+  const view = new DataView(bytes.buffer);
+  view.setUint8(0, PROTOCOL_VERSION);
+  view.setUint8(1, frame.type);
+  view.setUint32(2, frame.id);
+  view.setUint16(6, path.length);
+  view.setUint32(8, args.length);
+  view.setUint32(12, frame.payload.length);
+  bytes.set(path, BINARY_HEADER_BYTES);
+  bytes.set(args, BINARY_HEADER_BYTES + path.length);
+  bytes.set(frame.payload, BINARY_HEADER_BYTES + path.length + args.length);
+  return bytes;
+}
+
+/**
+ * Reads a binary frame's header and checks that the lengths it declares add up to the frame's
+ * size. Throws ProtocolError (MALFORMED, UNSUPPORTED_PROTOCOL); reads nothing past the header.
+ */
+export function readBinaryHeader(bytes: Uint8Array): BinaryFrameHeader {
+  if (bytes.length < BINARY_HEADER_BYTES) throw new ProtocolError(ErrorCode.MALFORMED, 'Binary frame is shorter than its header');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, BINARY_HEADER_BYTES);
+  const header: BinaryFrameHeader = {
+    version: view.getUint8(0),
+    type: view.getUint8(1),
+    id: view.getUint32(2),
+    pathLength: view.getUint16(6),
+    argsLength: view.getUint32(8),
+    payloadLength: view.getUint32(12)
+  };
+  if (header.version !== PROTOCOL_VERSION) {
+    throw new ProtocolError(
+      ErrorCode.UNSUPPORTED_PROTOCOL,
+      `Protocol version ${header.version} is not supported; this server speaks version ${PROTOCOL_VERSION}. Reload the page to get a matching client.`
+    );
+  }
+  if (BINARY_HEADER_BYTES + header.pathLength + header.argsLength + header.payloadLength !== bytes.length) {
+    throw new ProtocolError(ErrorCode.MALFORMED, 'Binary frame lengths do not add up to its size');
+  }
+  return header;
+}
+
+/** The path, arguments and payload of a frame whose header was read (the payload is a view, not a copy). */
+export function readBinaryBody(bytes: Uint8Array, header: BinaryFrameHeader): { path: string; argsText: string; payload: Uint8Array } {
+  const decoder = new TextDecoder();
+  const pathEnd = BINARY_HEADER_BYTES + header.pathLength;
+  const argsEnd = pathEnd + header.argsLength;
+  return {
+    path: decoder.decode(bytes.subarray(BINARY_HEADER_BYTES, pathEnd)),
+    argsText: decoder.decode(bytes.subarray(pathEnd, argsEnd)),
+    payload: bytes.subarray(argsEnd, argsEnd + header.payloadLength)
+  };
+}

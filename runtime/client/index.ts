@@ -2,6 +2,7 @@
  * svelte-realtime/client: what `$live/*` modules are made of, and what a page may use directly.
  */
 import type { LiveFunction, LiveStream } from '../server/handlers.js';
+import type { LiveBinary } from '../server/kinds/binary.js';
 import { LiveSocket, type ConnectionStatus, type SocketOptions } from './socket.js';
 import { createStream, type LiveStore } from './stream.js';
 import { RpcError } from './rpc-error.js';
@@ -13,6 +14,12 @@ export type { LiveStore, StreamStatus } from './stream.js';
 export type { Readable, Subscriber, Unsubscriber } from './store.js';
 export type { ConnectionStatus, ConnectionState } from './socket.js';
 
+/** What a live.binary function accepts as its payload. */
+export type BinaryInput = Blob | ArrayBuffer | ArrayBufferView;
+
+/** Bytes come back as a Uint8Array; anything else as itself. */
+type BinaryResult<R> = R extends ArrayBuffer | ArrayBufferView ? Uint8Array : R;
+
 /** The client side of a server export: what `$live/x` exports for it. */
 export type Client<T> =
   T extends LiveFunction<infer Args, infer Result>
@@ -21,7 +28,9 @@ export type Client<T> =
       ? Dynamic extends true
         ? (...args: Args) => LiveStore<Awaited<Value>>
         : LiveStore<Awaited<Value>>
-      : never;
+      : T extends LiveBinary<infer Args, infer Result>
+        ? (data: BinaryInput, ...args: Args) => Promise<BinaryResult<Awaited<Result>>>
+        : never;
 
 const options: SocketOptions = { timeout: 30_000, baseDelay: 500, maxDelay: 15_000 };
 let socket: LiveSocket | undefined;
@@ -56,6 +65,23 @@ export function __rpc(path: string): (...args: unknown[]) => Promise<unknown> {
       );
     }
     return live.call(path, args);
+  };
+}
+
+/** @internal Used by generated `$live/*` modules for live.binary exports. */
+export function __binary(path: string): (data: BinaryInput, ...args: unknown[]) => Promise<unknown> {
+  return async (data, ...args) => {
+    const live = liveSocket();
+    if (!live) return Promise.reject(new RpcError('SSR', `${path} was called during server rendering; live functions run in the browser`));
+    const bytes =
+      data instanceof Uint8Array
+        ? data
+        : data instanceof ArrayBuffer
+          ? new Uint8Array(data)
+          : ArrayBuffer.isView(data)
+            ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+            : new Uint8Array(await data.arrayBuffer());
+    return live.callBinary(path, bytes, args);
   };
 }
 

@@ -3,10 +3,14 @@
  * exponential backoff and full jitter, and resubscribing each stream from its last position.
  */
 import {
+  BinaryFrameType,
   decodeFrame,
+  encodeBinaryFrame,
   encodeFrame,
   encodeMessage,
   ErrorCode,
+  readBinaryBody,
+  readBinaryHeader,
   SOCKET_PATH,
   type ClientMessage,
   type ErrorMessage,
@@ -41,6 +45,8 @@ export interface SubscriptionSink {
   resumed(topic: string, merge: MergeOptions): void;
   event(message: EventMessage): void;
   error(error: RpcError): void;
+  /** The store's current value (read by the DevTools). */
+  value?(): unknown;
 }
 
 interface PendingCall {
@@ -71,13 +77,18 @@ export class LiveSocket {
   private readonly topics = new Map<string, Set<SubscriptionSink>>();
   private readonly sinkTopics = new Map<SubscriptionSink, string>();
   private outbox: ClientMessage[] = [];
+  /** Binary call frames waiting for the socket (live.binary), by request id. */
+  private binaryOutbox = new Map<number, Uint8Array<ArrayBuffer>>();
   private flushScheduled = false;
   private maxFrame = Infinity;
   private attempts = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private pingSent = new Map<number, number>();
 
-  constructor(readonly options: SocketOptions) {}
+  constructor(readonly options: SocketOptions) {
+    // The DevTools' registration point: only `vite dev` (with devtools on) installs one.
+    (globalThis as { [key: symbol]: ((socket: LiveSocket) => void) | undefined })[Symbol.for('svelte-realtime.tap')]?.(this);
+  }
 
   /** Calls `path` with `args`; rejects with RpcError on refusal, timeout or a dropped socket. */
   call(path: string, args: unknown[]): Promise<unknown> {
@@ -90,6 +101,26 @@ export class LiveSocket {
       }, this.options.timeout);
       this.calls.set(id, { resolve, reject, timer, sent: false, message });
       this.enqueue(message);
+    });
+  }
+
+  /**
+   * Calls a live.binary handler: `payload` travels in a binary frame with `args` beside it.
+   * Resolves with a Uint8Array when the handler returns bytes, else with its value.
+   */
+  callBinary(path: string, payload: Uint8Array, args: unknown[]): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const id = this.nextId++;
+      const frame = encodeBinaryFrame({ type: BinaryFrameType.call, id, path, args, payload });
+      const timer = setTimeout(() => {
+        this.calls.delete(id);
+        this.binaryOutbox.delete(id);
+        reject(new RpcError(ErrorCode.TIMEOUT, `${path} did not answer within ${this.options.timeout} ms`));
+      }, this.options.timeout);
+      this.calls.set(id, { resolve, reject, timer, sent: false, message: { t: 'call', id, path, args } });
+      this.binaryOutbox.set(id, frame);
+      if (this.ws?.readyState !== 1) this.connect();
+      else this.scheduleFlush();
     });
   }
 
@@ -136,6 +167,10 @@ export class LiveSocket {
       this.connect();
       return;
     }
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       queueMicrotask(() => this.flush());
@@ -145,7 +180,9 @@ export class LiveSocket {
   private flush(): void {
     this.flushScheduled = false;
     const ws = this.ws;
-    if (!ws || ws.readyState !== 1 || this.outbox.length === 0) return;
+    if (!ws || ws.readyState !== 1) return;
+    this.flushBinary(ws);
+    if (this.outbox.length === 0) return;
     const messages = this.outbox;
     this.outbox = [];
     const frame = encodeFrame(messages);
@@ -164,6 +201,17 @@ export class LiveSocket {
     }
   }
 
+  private flushBinary(ws: WebSocket): void {
+    for (const [id, frame] of this.binaryOutbox) {
+      const call = this.calls.get(id);
+      if (call) {
+        ws.send(frame);
+        call.sent = true;
+      }
+    }
+    this.binaryOutbox.clear();
+  }
+
   private write(ws: WebSocket, frame: string, messages: ClientMessage[]): void {
     ws.send(frame);
     for (const m of messages) {
@@ -176,10 +224,12 @@ export class LiveSocket {
     if (this.ws || this.reconnectTimer || typeof WebSocket === 'undefined') return;
     const url = this.options.url ?? new URL(SOCKET_PATH, location.href).href.replace(/^http/, 'ws');
     const ws = new WebSocket(url);
+    ws.binaryType = 'arraybuffer';
     this.ws = ws;
     this.setStatus({ state: this.attempts > 0 ? 'reconnecting' : 'connecting' });
     ws.onmessage = (event) => {
       if (typeof event.data === 'string') this.receive(event.data);
+      else this.receiveBinary(new Uint8Array(event.data as ArrayBuffer));
     };
     ws.onclose = () => this.closed(ws);
   }
@@ -227,6 +277,17 @@ export class LiveSocket {
       return;
     }
     for (const message of messages as ServerMessage[]) this.handle(message);
+  }
+
+  /** A binary result (a live.binary handler returned bytes). */
+  private receiveBinary(bytes: Uint8Array): void {
+    try {
+      const header = readBinaryHeader(bytes);
+      if (header.type !== BinaryFrameType.result) return;
+      this.handle({ t: 'result', id: header.id, data: readBinaryBody(bytes, header).payload.slice() });
+    } catch (error) {
+      console.error('[svelte-realtime] unreadable binary frame from the server:', error);
+    }
   }
 
   private handle(message: ServerMessage): void {

@@ -70,8 +70,8 @@ export class Connection implements TopicSubscriber {
     }
   }
 
-  /** Sends an already encoded frame, after anything queued. */
-  sendFrame(frame: string): void {
+  /** Sends an already encoded frame (text, or binary for live.binary results), after anything queued. */
+  sendFrame(frame: string | Uint8Array): void {
     if (this.outbox.length > 0) this.flush();
     this.write(frame);
   }
@@ -146,7 +146,7 @@ export class Connection implements TopicSubscriber {
     }
   }
 
-  private write(frame: string): void {
+  private write(frame: string | Uint8Array): void {
     const socket = this.socket;
     if (socket.readyState !== 1) return;
     if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {

@@ -46,14 +46,15 @@ export function errorMessage(id: number | null, error: unknown, dev: boolean): E
   return { t: 'error', id, code: ErrorCode.INTERNAL, message: e.message, stack: e.stack };
 }
 
-function unknownPath(path: string, kind: string): LiveError {
+export function unknownPath(path: string, kind: string): LiveError {
   return new LiveError(
     ErrorCode.UNKNOWN_PATH,
     `No live ${kind} at ${JSON.stringify(path.slice(0, 120))}. Export it from src/live/ and import it from $live/...`
   );
 }
 
-async function runGuards(entry: RegistryEntry, ctx: LiveContext): Promise<void> {
+/** Runs the guards of the entry's module; a check returning false refuses with FORBIDDEN. */
+export async function runGuards(entry: RegistryEntry, ctx: LiveContext): Promise<void> {
   for (const check of entry.module.guards) {
     if ((await check(ctx)) === false) throw new LiveError(ErrorCode.FORBIDDEN, 'Forbidden');
   }

@@ -6,7 +6,17 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocket } from 'ws';
-import { decodeFrame, encodeFrame, PROTOCOL_VERSION, type ClientMessage, type ServerMessage } from '../../runtime/protocol.js';
+import {
+  BinaryFrameType,
+  decodeFrame,
+  encodeBinaryFrame,
+  encodeFrame,
+  PROTOCOL_VERSION,
+  readBinaryBody,
+  readBinaryHeader,
+  type ClientMessage,
+  type ServerMessage
+} from '../../runtime/protocol.js';
 import { Runtime, type LoadInput } from '../../runtime/server/runtime.js';
 import type { HandlerKind } from '../../runtime/server/handlers.js';
 import { handlerKind } from '../../runtime/server/handlers.js';
@@ -61,7 +71,13 @@ export class TestClient {
 
   private constructor(readonly socket: WebSocket) {
     socket.on('message', (data, isBinary) => {
-      if (isBinary) return;
+      if (isBinary) {
+        // A live.binary result: delivered as a result message marked `binary`.
+        const bytes = new Uint8Array(data as Buffer);
+        const header = readBinaryHeader(bytes);
+        this.receive({ t: 'result', id: header.id, data: readBinaryBody(bytes, header).payload.slice(), binary: true } as ServerMessage);
+        return;
+      }
       for (const message of decodeFrame(data.toString()) as ServerMessage[]) this.receive(message);
     });
     this.closed = new Promise((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
@@ -98,6 +114,13 @@ export class TestClient {
   async call(path: string, ...args: unknown[]): Promise<ServerMessage> {
     const id = this.id();
     this.send({ t: 'call', id, path, args });
+    return this.next((m) => (m.t === 'result' || m.t === 'error') && m.id === id);
+  }
+
+  /** Calls a live.binary handler in a binary frame; resolves with the result (binary or not) or error. */
+  async callBinary(path: string, payload: Uint8Array, ...args: unknown[]): Promise<ServerMessage & { binary?: true }> {
+    const id = this.id();
+    this.socket.send(encodeBinaryFrame({ type: BinaryFrameType.call, id, path, args, payload }));
     return this.next((m) => (m.t === 'result' || m.t === 'error') && m.id === id);
   }
 
