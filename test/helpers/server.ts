@@ -42,9 +42,11 @@ export function module(path: string, namespace: Record<string, unknown>): Module
   return { path, file: `src/live/${path}.ts`, namespace, exports };
 }
 
-/** Starts a runtime on its own HTTP server; `close()` ends both. */
-export async function startServer(input: LoadInput): Promise<TestServer> {
-  const runtime = new Runtime();
+/**
+ * Starts a runtime on its own HTTP server; `close()` ends both. Pass `runtime` to serve a given
+ * one (the process's, `getRuntime()`, for code that uses the public `publish()`).
+ */
+export async function startServer(input: LoadInput, runtime = new Runtime()): Promise<TestServer> {
   runtime.load({ ...input, options: { dev: true, ...input.options } });
   const server = http.createServer((_req, res) => res.writeHead(404).end());
   runtime.attach(server);
