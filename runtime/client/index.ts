@@ -3,6 +3,8 @@
  */
 import type { LiveFunction, LiveStream } from '../server/handlers.js';
 import type { LiveBinary } from '../server/kinds/binary.js';
+import type { LiveDerived } from '../server/kinds/derived.js';
+import type { LiveAggregate } from '../server/kinds/aggregate.js';
 import { LiveSocket, type ConnectionStatus, type SocketOptions } from './socket.js';
 import { createStream, type LiveStore } from './stream.js';
 import { RpcError } from './rpc-error.js';
@@ -28,6 +30,12 @@ export type Client<T> =
       ? Dynamic extends true
         ? (...args: Args) => LiveStore<Awaited<Value>>
         : LiveStore<Awaited<Value>>
+      : T extends LiveDerived<infer Args, infer Value, infer Dynamic>
+        ? Dynamic extends true
+          ? (...args: Args) => LiveStore<Awaited<Value>>
+          : LiveStore<Awaited<Value>>
+      : T extends LiveAggregate<infer Value>
+        ? LiveStore<Value>
       : T extends LiveBinary<infer Args, infer Result>
         ? (data: BinaryInput, ...args: Args) => Promise<BinaryResult<Awaited<Result>>>
         : never;

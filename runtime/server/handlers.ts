@@ -5,7 +5,12 @@
  */
 import type { MergeStrategy } from '../protocol.js';
 import type { LiveContext } from './context.js';
+import type { Telemetry } from './telemetry.js';
 import { rateLimit } from './kinds/rate-limit.js';
+import { cron, type LiveCron } from './kinds/cron.js';
+import { derived, type LiveDerived } from './kinds/derived.js';
+import { effect, type LiveEffect } from './kinds/effect.js';
+import { aggregate, type LiveAggregate } from './kinds/aggregate.js';
 import { validated } from './kinds/validated.js';
 
 export const HANDLER = Symbol.for('svelte-realtime.handler');
@@ -59,6 +64,8 @@ export interface ActivationHost {
    * follows it). Returns the function that stops listening; a throwing listener is reported.
    */
   listen(topic: string, listener: (event: string, data: unknown, topic: string) => void): () => void;
+  /** The runtime's telemetry: emit only inside `if (telemetry.active)`. */
+  readonly telemetry: Telemetry;
   /** Reports an error the handler caught (a failed cron run); it never stops the server. */
   reportError(error: unknown, where: string): void;
 }
@@ -73,7 +80,8 @@ export interface Activatable {
   activate?(host: ActivationHost): (() => void) | void;
 }
 
-export type AnyHandler = LiveFunction<any[], unknown> | LiveStream<any[], unknown, boolean> | Guard;
+export type AnyHandler = LiveFunction<any[], unknown> | LiveStream<any[], unknown, boolean> | Guard
+  | LiveCron<unknown> | LiveDerived<any[], unknown, boolean> | LiveEffect | LiveAggregate<any>;
 export type HandlerKind = AnyHandler[typeof HANDLER];
 
 const MERGES: readonly MergeStrategy[] = ['crud', 'latest', 'set'];
@@ -125,7 +133,7 @@ export const live = Object.assign(
     requireFunction(fn, 'live()');
     return { [HANDLER]: 'live', fn };
   },
-  { stream, validated, rateLimit }
+  { stream, validated, rateLimit, cron, derived, effect, aggregate }
 );
 
 /**

@@ -14,7 +14,8 @@ import { handleFrame, unsubscribe, type DispatchContext } from './dispatch.js';
 import { isLiveError } from './errors.js';
 import { upgradeEvent, type WsHooks } from './hooks.js';
 import { resolveLimits, type Limits } from './limits.js';
-import type { ActivationHost } from './handlers.js';
+import { handlerKind, type ActivationHost } from './handlers.js';
+import { controlCronJob, type CronAction, type CronJobInfo, type LiveCron } from './kinds/cron.js';
 import { Registry, type ModuleRegistration, type RegistryEntry } from './registry.js';
 import { Telemetry } from './telemetry.js';
 import { Topics } from './topics.js';
@@ -77,6 +78,7 @@ export class Runtime implements DispatchContext {
       file: entry.module.file,
       publish: (topic, event, data) => this.publish(topic, event, data),
       listen: (topic, listener) => this.topics.listen(topic, listener),
+      telemetry: this.telemetry,
       reportError: (error, where) => this.logError(error, `${entry.module.file} ${where}`)
     };
   }
@@ -90,6 +92,26 @@ export class Runtime implements DispatchContext {
     if (this.telemetry.active) {
       this.telemetry.emit({ type: 'publish', topic, event, seq: report.seq, delivered: report.delivered, data, cause });
     }
+  }
+
+  /** Every active `live.cron` job with its schedule, state and last runs (for the DevTools). */
+  cronJobs(): CronJobInfo[] {
+    const jobs: CronJobInfo[] = [];
+    for (const { path, kind } of this.registry.list()) {
+      const job = kind === 'cron' ? (this.registry.get(path)!.handler as LiveCron<unknown>).job : undefined;
+      if (job) jobs.push(job.info());
+    }
+    return jobs;
+  }
+
+  /**
+   * Runs a cron job now, or pauses or resumes its schedule. Throws LiveError('UNKNOWN_PATH')
+   * when `path` is not an active job. A run that fails is reported like a scheduled one.
+   */
+  controlCron(path: string, action: CronAction): Promise<void> {
+    const entry = this.registry.get(path);
+    const handler = entry && handlerKind(entry.handler) === 'cron' ? (entry.handler as LiveCron<unknown>) : undefined;
+    return controlCronJob(handler, path, action);
   }
 
   /** Listens for upgrades on an HTTP server (the production server). */

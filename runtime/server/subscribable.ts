@@ -41,7 +41,7 @@ export interface Subscribable {
 }
 
 /** The handler kinds the dispatcher's subscribe path serves. A new subscribable kind adds its name here. */
-export const SUBSCRIBABLE_KINDS: ReadonlySet<HandlerKind> = new Set<HandlerKind>(['stream']);
+export const SUBSCRIBABLE_KINDS: ReadonlySet<HandlerKind> = new Set<HandlerKind>(['stream', 'derived', 'aggregate']);
 
 export function isSubscribable(handler: unknown): handler is Subscribable {
   const kind = handlerKind(handler);

@@ -11,6 +11,8 @@ export type TelemetryEvent =
   | { type: 'unsubscribe'; connection: string; topic: string; id: number }
   | { type: 'open'; connection: string; user: unknown; origin: string | undefined }
   | { type: 'close'; connection: string; code: number }
+  | { type: 'cron'; path: string; topic: string; start: number; duration: number; ok: boolean; manual: boolean; result?: unknown; error?: { message: string; stack?: string } }
+  | { type: 'effect'; path: string; topic: string; event: string; start: number; duration: number; ok: boolean; error?: { message: string; stack?: string } }
   | { type: 'reload'; file: string; added: string[]; removed: string[]; changed: string[]; duration: number; error?: string; rolledBack: boolean };
 
 export type TelemetryListener = (event: TelemetryEvent) => void;

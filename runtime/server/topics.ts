@@ -159,6 +159,11 @@ export class Topics {
     return frames;
   }
 
+  /** Server-side listeners of `topic` (DevTools and tests: a derived stream nobody watches has none). */
+  listenerCount(topic: string): number {
+    return this.listeners.get(topic)?.size ?? 0;
+  }
+
   subscriberCount(topic: string): number {
     return this.topics.get(topic)?.subscribers.size ?? 0;
   }
