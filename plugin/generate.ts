@@ -4,7 +4,7 @@
  * input, so tests call them directly.
  */
 import path from 'node:path';
-import type { LiveExport } from './export-table.js';
+import type { ExportKind, LiveExport } from './export-table.js';
 
 export interface LiveModule {
   /** `admin/users` */
@@ -30,7 +30,7 @@ export function generateClientStub(module: LiveModule): string {
     if (e.kind === 'live') {
       used.add('__rpc');
       lines.push(`export const ${e.name} = /*#__PURE__*/ __rpc(${str(target)});`);
-    } else if (e.kind === 'stream') {
+    } else if (e.kind === 'stream' || e.kind === 'derived' || e.kind === 'aggregate') {
       const factory = e.topic?.type === 'dynamic' ? '__streamFactory' : '__stream';
       used.add(factory);
       lines.push(`export const ${e.name} = /*#__PURE__*/ ${factory}(${str(target)});`);
@@ -69,6 +69,9 @@ export function generateRegistry(input: RegistryInput): string {
 
 export const TYPES_FILE = '$types.d.ts';
 
+/** Kinds that never reach the client: no stub export and no declaration. */
+const SERVER_ONLY: ReadonlySet<ExportKind> = new Set<ExportKind>(['guard', 'cron', 'effect']);
+
 /**
  * `$live/*` declarations, written to `<dir>/$types.d.ts`. Types come from the source through
  * `typeof import(...)`: nothing of a signature is copied, so they never go stale.
@@ -80,7 +83,7 @@ export function generateTypes(modules: LiveModule[], dir: string): string {
     ''
   ];
   for (const m of modules) {
-    const exported = m.exports.filter((e) => e.kind !== 'guard');
+    const exported = m.exports.filter((e) => !SERVER_ONLY.has(e.kind));
     let specifier = path.relative(dir, m.file).split(path.sep).join('/').replace(/\.[mc]?[jt]s$/, '.js');
     if (!specifier.startsWith('.')) specifier = `./${specifier}`;
     out.push(`declare module ${str(`$live/${m.path}`)} {`);

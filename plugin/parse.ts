@@ -37,7 +37,11 @@ const SERVER_MODULE = 'svelte-realtime/server';
 const HANDLER_KINDS: Readonly<Record<string, { kind: ExportKind; topic: boolean }>> = {
   stream: { kind: 'stream', topic: true },
   validated: { kind: 'live', topic: false },
-  rateLimit: { kind: 'live', topic: false }
+  rateLimit: { kind: 'live', topic: false },
+  cron: { kind: 'cron', topic: false },
+  derived: { kind: 'derived', topic: true },
+  effect: { kind: 'effect', topic: false },
+  aggregate: { kind: 'aggregate', topic: false }
 };
 
 const GUARD_MESSAGE = 'guard() must be exported directly: export const guard = guard(...)';

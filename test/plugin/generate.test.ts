@@ -63,3 +63,42 @@ describe('types', () => {
     expect(types).toContain(`  type Server = typeof import("./admin/users.js");`);
   });
 });
+
+describe('cron, derived, effect and aggregate', () => {
+  const dashboard: LiveModule = {
+    path: 'dashboard',
+    file: '/app/src/live/dashboard.ts',
+    relative: 'src/live/dashboard.ts',
+    exports: [
+      { name: 'tick', kind: 'cron', position: { line: 2, column: 1 } },
+      { name: 'total', kind: 'derived', topic: { type: 'static' }, position: { line: 3, column: 1 } },
+      { name: 'unread', kind: 'derived', topic: { type: 'dynamic' }, position: { line: 4, column: 1 } },
+      { name: 'audit', kind: 'effect', position: { line: 5, column: 1 } },
+      { name: 'counts', kind: 'aggregate', position: { line: 6, column: 1 } }
+    ]
+  };
+
+  it('gives derived and aggregate exports stream stubs, and cron and effect nothing', () => {
+    expect(generateClientStub(dashboard)).toBe(
+      [
+        `import { __stream, __streamFactory } from "svelte-realtime/client";`,
+        `export const total = /*#__PURE__*/ __stream("dashboard/total");`,
+        `export const unread = /*#__PURE__*/ __streamFactory("dashboard/unread");`,
+        `export const counts = /*#__PURE__*/ __stream("dashboard/counts");`,
+        ''
+      ].join('\n')
+    );
+    expect(generateClientStub({ ...dashboard, exports: [dashboard.exports[0]!, dashboard.exports[3]!] })).toBe('\n');
+  });
+
+  it('registers every kind, and declares only the client-facing ones', () => {
+    const code = generateRegistry({ modules: [dashboard], dev: false, origins: [] });
+    expect(code).toContain(`exports: [["tick", "cron"], ["total", "derived"], ["unread", "derived"], ["audit", "effect"], ["counts", "aggregate"]]`);
+    const types = generateTypes([dashboard], '/app/src/live');
+    expect(types).toContain(`  export const total: Client<Server["total"]>;`);
+    expect(types).toContain(`  export const unread: Client<Server["unread"]>;`);
+    expect(types).toContain(`  export const counts: Client<Server["counts"]>;`);
+    expect(types).not.toContain('Server["tick"]');
+    expect(types).not.toContain('Server["audit"]');
+  });
+});

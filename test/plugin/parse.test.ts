@@ -339,3 +339,37 @@ describe('languages', () => {
     expect(error.position?.line).toBe(2);
   });
 });
+
+describe('cron, derived, effect and aggregate', () => {
+  it('recognises each kind without a warning, and reads derived sources as static or dynamic', () => {
+    const code = src(
+      IMPORT,
+      "export const tick = live.cron('* * * * * *', 'clock', () => Date.now(), { timezone: 'UTC' });",
+      "export const total = live.derived(['orders', 'refunds'], async () => 1);",
+      'export const unread = live.derived((ctx, room: string) => [`messages:${room}`], async (room: string) => 0);',
+      "export const audit = live.effect('orders', async (event) => {});",
+      "export const counts = live.aggregate('messages', { n: 'count' });"
+    );
+    const result = parseLiveModule(code, FILE);
+    expect(result.warnings).toEqual([]);
+    expect(result.exports.map((e) => [e.name, e.kind, e.position.line, e.topic?.type])).toEqual([
+      ['tick', 'cron', 2, undefined],
+      ['total', 'derived', 3, 'static'],
+      ['unread', 'derived', 4, 'dynamic'],
+      ['audit', 'effect', 5, undefined],
+      ['counts', 'aggregate', 6, undefined]
+    ]);
+  });
+
+  it('follows aliases and namespace imports for the new kinds', () => {
+    const code = src(
+      "import * as rt from 'svelte-realtime/server';",
+      "export const job = rt.live.cron('0 * * * *', 't', () => 1);",
+      "export const fx = rt.live.effect(['a', 'b'], () => {});"
+    );
+    expect(table(code)).toEqual([
+      ['job', 'cron', 2],
+      ['fx', 'effect', 3]
+    ]);
+  });
+});

@@ -104,19 +104,21 @@ class Upstream {
   }
 
   private run(): Promise<unknown> {
-    this.computing ??= (async () => {
-      try {
-        const value = await this.compute();
-        if (!this.stopped) {
-          this.value = value;
-          this.has = true;
-        }
-        return value;
-      } finally {
-        this.computing = undefined;
+    if (this.computing) return this.computing;
+    const computing = (async () => {
+      const value = await this.compute();
+      if (!this.stopped) {
+        this.value = value;
+        this.has = true;
       }
+      return value;
     })();
-    return this.computing;
+    this.computing = computing;
+    const done = () => {
+      if (this.computing === computing) this.computing = undefined;
+    };
+    computing.then(done, done);
+    return computing;
   }
 
   /** A source changed: compute afresh (after any computation already under way) and publish. */
