@@ -126,7 +126,10 @@ export class Runtime implements DispatchContext {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     if ((q === -1 ? url : url.slice(0, q)) !== SOCKET_PATH) return false;
-    void this.accept(req, socket, head);
+    this.accept(req, socket, head).catch((error: unknown) => {
+      this.logError(error, 'upgrade');
+      refuse(socket, 500, 'Internal error');
+    });
     return true;
   }
 
@@ -157,7 +160,7 @@ export class Runtime implements DispatchContext {
     }
     if (parsed.host === req.headers.host) return true;
     if (this.origins.includes('*') || this.origins.includes(parsed.origin)) return true;
-    return process.env.ORIGIN !== undefined && new URL(process.env.ORIGIN).origin === parsed.origin;
+    return parsed.origin === originOf(process.env.ORIGIN);
   }
 
   private async accept(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -229,6 +232,16 @@ export class Runtime implements DispatchContext {
       conn.alive = false;
       conn.socket.ping();
     }
+  }
+}
+
+/** The origin of adapter-node's ORIGIN setting; undefined when unset or not a URL. */
+function originOf(setting: string | undefined): string | undefined {
+  if (setting === undefined) return undefined;
+  try {
+    return new URL(setting).origin;
+  } catch {
+    return undefined;
   }
 }
 
