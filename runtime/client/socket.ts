@@ -232,6 +232,9 @@ export class LiveSocket {
       else this.receiveBinary(new Uint8Array(event.data as ArrayBuffer));
     };
     ws.onclose = () => this.closed(ws);
+    // A failed connection is always followed by close, which schedules the retry. Listening
+    // also keeps WebSocket implementations that throw unheard errors (ws in Node) from crashing.
+    ws.onerror = () => {};
   }
 
   private opened(connection: string, maxFrame: number): void {
