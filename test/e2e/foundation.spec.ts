@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { openPage } from './ready.js';
 
 const unique = (what: string) => `${what} ${Math.random().toString(36).slice(2, 8)}`;
 
@@ -7,10 +8,8 @@ test('a chat message sent in one browser appears in another', async ({ browser, 
   const bob = await browser.newContext({ baseURL });
   const a = await alice.newPage();
   const b = await bob.newPage();
-  await a.goto('/');
-  await b.goto('/');
-  await expect(a.getByTestId('connection')).toHaveText('open');
-  await expect(b.getByTestId('connection')).toHaveText('open');
+  await openPage(a, '/');
+  await openPage(b, '/');
 
   const text = unique('hello from alice');
   await a.getByLabel('Message').fill(text);
@@ -24,7 +23,7 @@ test('a chat message sent in one browser appears in another', async ({ browser, 
 });
 
 test('a LiveError reaches the page as a readable message', async ({ page }) => {
-  await page.goto('/');
+  await openPage(page, '/');
   await page.getByLabel('Message').fill('   ');
   await page.getByRole('button', { name: 'Send' }).click();
   await expect(page.getByRole('alert')).toHaveText('Message is empty');
@@ -34,10 +33,8 @@ test('todos: create, update and delete show in every tab', async ({ browser, bas
   const context = await browser.newContext({ baseURL });
   const one = await context.newPage();
   const two = await context.newPage();
-  await one.goto('/todos');
-  await two.goto('/todos');
-  await expect(one.getByTestId('connection')).toHaveText('open');
-  await expect(two.getByTestId('connection')).toHaveText('open');
+  await openPage(one, '/todos');
+  await openPage(two, '/todos');
 
   const title = unique('buy milk');
   await one.getByLabel('New todo').fill(title);
@@ -62,8 +59,7 @@ test('todos: create, update and delete show in every tab', async ({ browser, bas
 });
 
 test('rooms are separate streams: a message in one room stays out of the other', async ({ page }) => {
-  await page.goto('/rooms');
-  await expect(page.getByTestId('connection')).toHaveText('open');
+  await openPage(page, '/rooms');
   const text = unique('in lobby');
   await page.getByLabel('Room message').fill(text);
   await page.getByRole('button', { name: 'Send' }).click();
@@ -77,7 +73,7 @@ test('rooms are separate streams: a message in one room stays out of the other',
 test('/admin is refused before login and works after', async ({ browser, baseURL }) => {
   const context = await browser.newContext({ baseURL });
   const page = await context.newPage();
-  await page.goto('/admin');
+  await openPage(page, '/admin');
   await expect(page.getByTestId('refused')).toHaveText('UNAUTHORIZED: Log in to see the admin page');
   await expect(page.getByTestId('stream-refused')).toContainText('UNAUTHORIZED');
   await expect(page.getByTestId('stats')).toHaveCount(0);
