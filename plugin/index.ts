@@ -7,6 +7,7 @@
  *   stubs     `$live/x` → the client module for x
  *   registry  the server module that registers every live module (SSR environment)
  *   boundary  refuses server code in the browser bundle
+ *   devtools  the DevTools overlay and its channel, in `vite dev` only
  *   server    the WebSocket in `vite dev` and `vite preview`, reloads on save
  */
 import path from 'node:path';
@@ -15,10 +16,11 @@ import { generateClientStub, generateRegistry } from './generate.js';
 import { resolveOptions, type RealtimeOptions } from './options.js';
 import { LiveProject } from './project.js';
 import { devSocketPlugin } from './dev-server.js';
+import { devtoolsPlugin } from './devtools.js';
 
 export { adapter } from './adapter.js';
 export type { AdapterOptions } from './adapter.js';
-export type { RealtimeOptions } from './options.js';
+export type { RealtimeOptions, DevtoolsOptions } from './options.js';
 
 export const LIVE_PREFIX = '$live/';
 export const STUB_PREFIX = '\0live:';
@@ -146,5 +148,8 @@ export default function realtime(options: RealtimeOptions = {}): Plugin[] {
     }
   };
 
-  return [config, scan, stubs, registry, boundary, devSocketPlugin(api)];
+  const plugins = [config, scan, stubs, registry, boundary, devSocketPlugin(api)];
+  // The DevTools overlay exists only in `vite dev` with `devtools` on (the default).
+  if (resolved.devtools) plugins.push(devtoolsPlugin(resolved.devtools));
+  return plugins;
 }

@@ -33,6 +33,7 @@ export function createStream<T>(socket: () => LiveSocket | null, path: string, a
       path,
       args,
       position: () => position,
+      value: () => value.get(),
       snapshot(_topic, at, options, data) {
         position = at;
         merge = options;

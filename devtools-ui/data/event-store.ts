@@ -1,0 +1,409 @@
+/**
+ * The overlay's data: what the server reported and what this page saw, in bounded ring
+ * buffers per kind, with indexes by call, topic and path, and the views the panels show.
+ * Knows nothing of the UI: panels read `version` to know when to look again.
+ */
+import { preview, type Preview } from './preview.js';
+import { Ring } from './ring.js';
+import type { CronJobInfo, ErrorInfo, ServerEvent, ServerState, TopicInfo } from './wire.js';
+
+type EventOf<T extends ServerEvent['type']> = Extract<ServerEvent, { type: T }>;
+
+export interface CallRecord {
+  /** `connection/id`: unique per call on one server. */
+  key: string;
+  connection: string;
+  id: number;
+  path: string;
+  /** When the server started it (epoch ms), or when this page sent it while still pending. */
+  time: number;
+  status: 'pending' | 'ok' | 'error';
+  /** Server time in ms; null while pending. */
+  duration: number | null;
+  /** Round trip seen by this page, for its own calls. */
+  roundTrip?: number;
+  args?: Preview;
+  result?: Preview;
+  error?: ErrorInfo;
+  bytesIn?: number;
+  bytesOut?: number;
+  /** Made by this page's socket. */
+  mine: boolean;
+}
+
+export type PublishRecord = EventOf<'publish'>;
+export type CronRun = EventOf<'cron'>;
+export type ReloadRecord = EventOf<'reload'>;
+export type ConnectionEvent = EventOf<'open'> | EventOf<'close'> | EventOf<'subscribe'> | EventOf<'unsubscribe'>;
+
+/** An event this page's socket received for one of its stores. */
+export interface PageUpdate {
+  topic: string;
+  seq: number;
+  event: string;
+  data: Preview;
+  time: number;
+}
+
+export interface PageSocketState {
+  state: string;
+  attempts: number;
+  latency: number | null;
+  connection: string | null;
+  /** How many times the socket reopened after dropping. */
+  reconnects: number;
+}
+
+export interface CallFilter {
+  /** Matches path, arguments, result or error text (case-insensitive). */
+  text?: string;
+  status?: 'all' | 'ok' | 'error' | 'pending';
+  /** Only this page's calls. */
+  mine?: boolean;
+}
+
+export interface TopicView extends TopicInfo {
+  /** Publishes per second over the last 10 seconds. */
+  rate: number;
+  /** Newest last. */
+  last: PublishRecord[];
+  /** This page holds a store on it. */
+  mine: boolean;
+}
+
+export interface TraceView {
+  call: CallRecord;
+  publishes: { publish: PublishRecord; pageUpdates: PageUpdate[] }[];
+}
+
+export interface CronView extends CronJobInfo {
+  /** Runs the overlay saw (manual ones marked), newest first; falls back to the server's lastRuns. */
+  runs: { start: number; duration: number; ok: boolean; manual: boolean; error?: string }[];
+}
+
+export interface StoreCapacity {
+  calls: number;
+  publishes: number;
+  connectionEvents: number;
+  cron: number;
+  reloads: number;
+  pageUpdates: number;
+  perTopic: number;
+}
+
+export const DEFAULT_CAPACITY: StoreCapacity = {
+  calls: 5000,
+  publishes: 5000,
+  connectionEvents: 1000,
+  cron: 500,
+  reloads: 200,
+  pageUpdates: 5000,
+  perTopic: 50
+};
+
+const RATE_WINDOW_MS = 10_000;
+const PAGE_PREVIEW = { depth: 5, entries: 30, string: 300, nodes: 400 };
+
+const keyOf = (connection: string, id: number) => `${connection}/${id}`;
+const topicSeq = (topic: string, seq: number) => `${topic}\u0000${seq}`;
+
+export class EventStore {
+  /** Goes up on every change; a view computed at version v is current while it stays v. */
+  version = 0;
+  readonly capacity: StoreCapacity;
+  private readonly calls: Ring<CallRecord>;
+  private readonly callsByKey = new Map<string, CallRecord>();
+  private readonly pending = new Map<number, CallRecord>();
+  private readonly publishes: Ring<PublishRecord>;
+  private readonly publishesByCause = new Map<string, PublishRecord[]>();
+  private readonly publishesByTopic = new Map<string, { last: Ring<PublishRecord>; times: Ring<number> }>();
+  private readonly connectionEvents: Ring<ConnectionEvent>;
+  private readonly cronRuns: Ring<CronRun>;
+  private readonly reloadRecords: Ring<ReloadRecord>;
+  private readonly pageUpdates: Ring<PageUpdate>;
+  private readonly pageUpdatesByTopicSeq = new Map<string, PageUpdate[]>();
+  private readonly pageTopics = new Set<string>();
+  private readonly others: Ring<ServerEvent>;
+  private serverState: ServerState | null = null;
+  private lastN = 0;
+  page: PageSocketState = { state: 'idle', attempts: 0, latency: null, connection: null, reconnects: 0 };
+
+  constructor(capacity: Partial<StoreCapacity> = {}) {
+    this.capacity = { ...DEFAULT_CAPACITY, ...capacity };
+    this.calls = new Ring(this.capacity.calls);
+    this.publishes = new Ring(this.capacity.publishes);
+    this.connectionEvents = new Ring(this.capacity.connectionEvents);
+    this.cronRuns = new Ring(this.capacity.cron);
+    this.reloadRecords = new Ring(this.capacity.reloads);
+    this.pageUpdates = new Ring(this.capacity.pageUpdates);
+    this.others = new Ring(200);
+  }
+
+  // ---- input: the server ---------------------------------------------------------------
+
+  /** Adds server events; ones already seen (by `n`, e.g. history sent twice) are skipped. */
+  ingest(events: readonly ServerEvent[]): void {
+    let changed = false;
+    for (const event of events) {
+      if (event.n <= this.lastN) continue;
+      this.lastN = event.n;
+      changed = true;
+      switch (event.type) {
+        case 'call':
+          this.addCall(event);
+          break;
+        case 'publish':
+          this.addPublish(event);
+          break;
+        case 'open':
+        case 'close':
+        case 'subscribe':
+        case 'unsubscribe':
+          this.connectionEvents.push(event);
+          break;
+        case 'cron':
+          this.cronRuns.push(event);
+          break;
+        case 'reload':
+          this.reloadRecords.push(event);
+          break;
+        default:
+          this.others.push(event);
+      }
+    }
+    if (changed) this.version++;
+  }
+
+  /** The server restarted or the overlay reconnected to another server: forget the order. */
+  resetServer(): void {
+    this.lastN = 0;
+    this.version++;
+  }
+
+  setState(state: ServerState): void {
+    this.serverState = state;
+    this.version++;
+  }
+
+  private addCall(event: EventOf<'call'>): void {
+    const key = keyOf(event.connection, event.id);
+    const mine = event.connection === this.page.connection;
+    const pending = mine ? this.pending.get(event.id) : undefined;
+    const record: CallRecord = {
+      key,
+      connection: event.connection,
+      id: event.id,
+      path: event.path,
+      time: event.time - event.duration,
+      status: event.ok ? 'ok' : 'error',
+      duration: event.duration,
+      roundTrip: pending?.roundTrip,
+      args: event.args,
+      result: event.result,
+      error: event.error,
+      bytesIn: event.bytesIn,
+      bytesOut: event.bytesOut,
+      mine
+    };
+    if (pending) this.pending.delete(event.id);
+    // A page reply may have come first and left a record: replace it in the index.
+    this.callsByKey.set(key, record);
+    const dropped = this.calls.push(record);
+    if (dropped && this.callsByKey.get(dropped.key) === dropped) {
+      this.callsByKey.delete(dropped.key);
+      this.publishesByCause.delete(dropped.key);
+    }
+  }
+
+  private addPublish(event: PublishRecord): void {
+    const dropped = this.publishes.push(event);
+    if (dropped?.cause) {
+      const key = keyOf(dropped.cause.connection, dropped.cause.id);
+      const list = this.publishesByCause.get(key);
+      if (list && list[0] === dropped) list.shift();
+      if (list?.length === 0) this.publishesByCause.delete(key);
+    }
+    if (event.cause) {
+      const key = keyOf(event.cause.connection, event.cause.id);
+      let list = this.publishesByCause.get(key);
+      if (!list) this.publishesByCause.set(key, (list = []));
+      list.push(event);
+    }
+    let topic = this.publishesByTopic.get(event.topic);
+    if (!topic) this.publishesByTopic.set(event.topic, (topic = { last: new Ring(this.capacity.perTopic), times: new Ring(200) }));
+    topic.last.push(event);
+    topic.times.push(event.time);
+  }
+
+  // ---- input: this page ------------------------------------------------------------------
+
+  pageStatus(status: Omit<PageSocketState, 'reconnects'>): void {
+    const reopened = status.state === 'open' && this.page.state !== 'open' && this.page.attempts > 0;
+    this.page = { ...status, reconnects: this.page.reconnects + (reopened ? 1 : 0) };
+    this.version++;
+  }
+
+  /** This page sent a call. */
+  pageCall(id: number, path: string, time: number): void {
+    const connection = this.page.connection ?? 'this page';
+    this.pending.set(id, { key: keyOf(connection, id), connection, id, path, time, status: 'pending', duration: null, mine: true });
+    if (this.pending.size > this.capacity.calls) this.pending.delete(this.pending.keys().next().value!);
+    this.version++;
+  }
+
+  /** This page got the answer to a call. */
+  pageReply(id: number, ok: boolean, time: number): void {
+    const pending = this.pending.get(id);
+    const connection = this.page.connection;
+    const done = connection ? this.callsByKey.get(keyOf(connection, id)) : undefined;
+    if (done) done.roundTrip = time - (pending?.time ?? done.time);
+    if (pending) {
+      pending.roundTrip = time - pending.time;
+      // Keep it until the server's event arrives (it carries arguments and result) only while
+      // an overlay listens; a closed overlay still shows that the call finished.
+      pending.status = ok ? 'ok' : 'error';
+      if (done) this.pending.delete(id);
+    }
+    this.version++;
+  }
+
+  /** An event this page received for one of its stores. */
+  pageUpdate(topic: string, seq: number, event: string, data: unknown, time: number): void {
+    const update: PageUpdate = { topic, seq, event, data: preview(data, PAGE_PREVIEW), time };
+    this.pageTopics.add(topic);
+    const dropped = this.pageUpdates.push(update);
+    if (dropped) {
+      const k = topicSeq(dropped.topic, dropped.seq);
+      const list = this.pageUpdatesByTopicSeq.get(k);
+      if (list && list[0] === dropped) list.shift();
+      if (list?.length === 0) this.pageUpdatesByTopicSeq.delete(k);
+    }
+    const k = topicSeq(topic, seq);
+    let list = this.pageUpdatesByTopicSeq.get(k);
+    if (!list) this.pageUpdatesByTopicSeq.set(k, (list = []));
+    list.push(update);
+    this.version++;
+  }
+
+  /** This page holds a store on `topic` (for the streams panel's "mine"). */
+  pageTopic(topic: string): void {
+    if (this.pageTopics.has(topic)) return;
+    this.pageTopics.add(topic);
+    this.version++;
+  }
+
+  // ---- views ---------------------------------------------------------------------------
+
+  get state(): ServerState | null {
+    return this.serverState;
+  }
+
+  /** Calls, newest first, filtered. */
+  callList(filter: CallFilter = {}): CallRecord[] {
+    const text = filter.text?.trim().toLowerCase();
+    const status = filter.status ?? 'all';
+    const out: CallRecord[] = [];
+    const consider = (call: CallRecord) => {
+      if (filter.mine && !call.mine) return;
+      if (status !== 'all' && call.status !== status) return;
+      if (text && !matches(call, text)) return;
+      out.push(call);
+    };
+    const pending = [...this.pending.values()].filter((p) => !this.callsByKey.has(p.key));
+    for (let i = pending.length - 1; i >= 0; i--) consider(pending[i]!);
+    for (let i = this.calls.size - 1; i >= 0; i--) consider(this.calls.at(i)!);
+    return out;
+  }
+
+  call(key: string): CallRecord | undefined {
+    return this.callsByKey.get(key) ?? [...this.pending.values()].find((p) => p.key === key);
+  }
+
+  /** What one call caused: its publishes, how many subscribers each reached, and this page's updates after them. */
+  trace(key: string): TraceView | undefined {
+    const call = this.call(key);
+    if (!call) return undefined;
+    const publishes = (this.publishesByCause.get(key) ?? []).map((publish) => ({
+      publish,
+      pageUpdates: this.pageUpdatesByTopicSeq.get(topicSeq(publish.topic, publish.seq)) ?? []
+    }));
+    return { call, publishes };
+  }
+
+  /** Every topic the server holds or that was published to, busiest first. */
+  topicList(now = Date.now()): TopicView[] {
+    const known = new Map<string, TopicInfo>();
+    for (const info of this.serverState?.topics ?? []) known.set(info.topic, info);
+    for (const [topic, stats] of this.publishesByTopic) {
+      if (!known.has(topic)) {
+        const last = stats.last.at(stats.last.size - 1);
+        known.set(topic, { topic, seq: last?.seq ?? 0, subscribers: 0 });
+      }
+    }
+    const views: TopicView[] = [];
+    for (const info of known.values()) {
+      const stats = this.publishesByTopic.get(info.topic);
+      let recent = 0;
+      if (stats) for (const t of stats.times.toArray()) if (now - t <= RATE_WINDOW_MS) recent++;
+      views.push({ ...info, rate: recent / (RATE_WINDOW_MS / 1000), last: stats?.last.toArray() ?? [], mine: this.pageTopics.has(info.topic) });
+    }
+    return views.sort((a, b) => b.subscribers - a.subscribers || b.rate - a.rate || (a.topic < b.topic ? -1 : 1));
+  }
+
+  /** The last events published on one topic, oldest first. */
+  topicEvents(topic: string): PublishRecord[] {
+    return this.publishesByTopic.get(topic)?.last.toArray() ?? [];
+  }
+
+  /** This page's received events, newest first. */
+  pageUpdateList(): PageUpdate[] {
+    return this.pageUpdates.toArray().reverse();
+  }
+
+  /** Cron jobs with the runs seen, newest first; null when the server has no cron support. */
+  cronList(): CronView[] | null {
+    const jobs = this.serverState?.cron;
+    if (!jobs) return null;
+    const byPath = new Map<string, CronView['runs']>();
+    for (const run of this.cronRuns.toArray()) {
+      let runs = byPath.get(run.path);
+      if (!runs) byPath.set(run.path, (runs = []));
+      runs.unshift({ start: run.start, duration: run.duration, ok: run.ok, manual: run.manual, error: run.error?.message });
+    }
+    return jobs.map((job) => ({
+      ...job,
+      runs: byPath.get(job.path) ?? job.lastRuns.map((r) => ({ ...r, manual: false })).reverse()
+    }));
+  }
+
+  /** Server reloads, newest first. */
+  reloadList(): ReloadRecord[] {
+    return this.reloadRecords.toArray().reverse();
+  }
+
+  /** Opens, closes, subscribes and unsubscribes, newest first. */
+  connectionEventList(): ConnectionEvent[] {
+    return this.connectionEvents.toArray().reverse();
+  }
+
+  /** Event kinds this overlay does not know, newest first. */
+  otherEvents(): ServerEvent[] {
+    return this.others.toArray().reverse();
+  }
+
+  /** Totals for the tab labels. */
+  counts(): { calls: number; errors: number; publishes: number; reloads: number; reloadErrors: number } {
+    let errors = 0;
+    for (let i = 0; i < this.calls.size; i++) if (this.calls.at(i)!.status === 'error') errors++;
+    let reloadErrors = 0;
+    for (const r of this.reloadRecords.toArray()) if (r.error) reloadErrors++;
+    return { calls: this.calls.total, errors, publishes: this.publishes.total, reloads: this.reloadRecords.total, reloadErrors };
+  }
+}
+
+function matches(call: CallRecord, text: string): boolean {
+  if (call.path.toLowerCase().includes(text)) return true;
+  if (call.error && `${call.error.code ?? ''} ${call.error.message}`.toLowerCase().includes(text)) return true;
+  const values = JSON.stringify([call.args, call.result]).toLowerCase();
+  return values.includes(text);
+}

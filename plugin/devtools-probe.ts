@@ -1,0 +1,63 @@
+/**
+ * Runs one protocol message through the real dispatcher on behalf of a user, with no socket:
+ * how the DevTools replay a call or read a stream's server-side value. Guards, limits and
+ * telemetry apply exactly as for a browser's message; publishes reach subscribers as usual.
+ */
+import type { WebSocket } from 'ws';
+import { decodeFrame, encodeFrame, type ClientMessage, type ServerMessage } from '../runtime/protocol.js';
+import { Connection } from '../runtime/server/connection.js';
+import type { LiveUser } from '../runtime/server/context.js';
+import { handleFrame, unsubscribe } from '../runtime/server/dispatch.js';
+import type { Runtime } from '../runtime/server/runtime.js';
+
+const PROBE_TIMEOUT_MS = 30_000;
+
+export interface ProbeResult {
+  /** The id the probe's connection had (publishes name it as their cause). */
+  connection: string;
+  reply: ServerMessage;
+}
+
+/** Sends `message` (a call or a subscription) and resolves with the message that answers it. */
+export function probe(runtime: Runtime, user: unknown, message: Extract<ClientMessage, { t: 'call' | 'sub' }>): Promise<ProbeResult> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const socket = {
+      readyState: 1,
+      bufferedAmount: 0,
+      send(frame: string) {
+        if (settled || typeof frame !== 'string') return;
+        for (const reply of decodeFrame(frame) as ServerMessage[]) {
+          if (!('id' in reply) || reply.id !== message.id) continue;
+          if (reply.t !== 'result' && reply.t !== 'error' && reply.t !== 'snapshot') continue;
+          finish();
+          if (reply.t === 'snapshot') unsubscribe(runtime, conn, message.id);
+          resolve({ connection: conn.id, reply });
+          return;
+        }
+      },
+      close() {
+        socket.readyState = 3;
+      },
+      terminate() {
+        socket.readyState = 3;
+      },
+      ping() {}
+    };
+    const conn = new Connection(
+      socket as unknown as WebSocket,
+      user as LiveUser,
+      (topic, event, data, cause) => runtime.publish(topic, event, data, cause),
+      runtime
+    );
+    const timer = setTimeout(() => {
+      finish();
+      reject(new Error(`${message.path} did not answer within ${PROBE_TIMEOUT_MS / 1000} s`));
+    }, PROBE_TIMEOUT_MS);
+    const finish = () => {
+      settled = true;
+      clearTimeout(timer);
+    };
+    handleFrame(runtime, conn, encodeFrame([message]));
+  });
+}
