@@ -1,4 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
+import type { Client } from '../../runtime/client/index.js';
+import type { LiveStore } from '../../runtime/client/stream.js';
 import { guard, live } from '../../runtime/server/handlers.js';
 import { module, startServer, TestClient, type TestServer } from '../helpers/server.js';
 
@@ -99,5 +101,15 @@ describe('live.aggregate', () => {
     expect(() => live.aggregate('', { n: 'count' })).toThrow(TypeError);
     expect(() => live.aggregate('t', { n: 'count' }, { topic: 't' })).toThrow(/must differ/);
     expect(() => live.aggregate('t', { n: 'count' }, { debounce: Number.NaN })).toThrow(TypeError);
+  });
+
+  it("types the client side as a store of the reducers' values", () => {
+    const stats = live.aggregate('o', {
+      n: 'count',
+      total: { sum: 'a' },
+      low: { min: 'a' },
+      names: { init: () => [] as string[], reduce: (list: string[]) => list }
+    });
+    expectTypeOf<Client<typeof stats>>().toEqualTypeOf<LiveStore<{ n: number; total: number; low: number | null; names: string[] }>>();
   });
 });

@@ -1,6 +1,8 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
+import type { Client } from '../../runtime/client/index.js';
+import type { LiveStore } from '../../runtime/client/stream.js';
 import { guard, live } from '../../runtime/server/handlers.js';
 import { LiveError } from '../../runtime/server/errors.js';
 import { module, startServer, TestClient, type TestServer } from '../helpers/server.js';
@@ -184,5 +186,12 @@ describe('live.derived', () => {
     // Nothing is kept per event: 10 000 events of 2 KB would be 20 MB if they were queued.
     expect(heapGrowth).toBeLessThan(8 * 1024 * 1024);
     client.close();
+  });
+
+  it('types the client side as a store, or a store factory when sources take arguments', () => {
+    const total = live.derived(['orders'], async () => ({ sum: 1 }));
+    const unread = live.derived((_ctx, room: string) => [room], (room: string) => room.length);
+    expectTypeOf<Client<typeof total>>().toEqualTypeOf<LiveStore<{ sum: number }>>();
+    expectTypeOf<Client<typeof unread>>().toEqualTypeOf<(room: string) => LiveStore<number>>();
   });
 });

@@ -16,6 +16,15 @@ declare module "$live/chat" {
   export const messages: Client<Server["messages"]>;
 }
 
+declare module "$live/dashboard" {
+  import type { Client } from "svelte-realtime/client";
+  type Server = typeof import("./dashboard.js");
+  export const clock: Client<Server["clock"]>;
+  export const summary: Client<Server["summary"]>;
+  export const chatStats: Client<Server["chatStats"]>;
+  export const activity: Client<Server["activity"]>;
+}
+
 declare module "$live/rooms" {
   import type { Client } from "svelte-realtime/client";
   type Server = typeof import("./rooms.js");

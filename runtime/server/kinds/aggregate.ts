@@ -34,7 +34,7 @@ export type ReducerValue<R> = R extends 'count'
         ? T
         : never;
 
-export type AggregateValue<R extends Record<string, Reducer>> = { [K in keyof R]: ReducerValue<R[K]> };
+export type AggregateValue<R extends Record<string, Reducer>> = { -readonly [K in keyof R]: ReducerValue<R[K]> };
 
 export interface AggregateOptions {
   /** Topic the aggregate is published on. Default `aggregate:<module>/<export>`. */
