@@ -4,7 +4,7 @@
  */
 
 /** Handler kinds the plugin knows by their `svelte-realtime/server` import. */
-export type ExportKind = 'live' | 'stream' | 'guard' | 'cron' | 'derived' | 'effect' | 'aggregate';
+export type ExportKind = 'live' | 'stream' | 'guard' | 'binary' | 'channel' | 'room' | 'cron' | 'derived' | 'effect' | 'aggregate';
 
 export interface SourcePosition {
   line: number; // 1-based

@@ -34,6 +34,14 @@ export function generateClientStub(module: LiveModule): string {
       const factory = e.topic?.type === 'dynamic' ? '__streamFactory' : '__stream';
       used.add(factory);
       lines.push(`export const ${e.name} = /*#__PURE__*/ ${factory}(${str(target)});`);
+    } else if (e.kind === 'binary' || e.kind === 'room') {
+      const factory = e.kind === 'binary' ? '__binary' : '__room';
+      used.add(factory);
+      lines.push(`export const ${e.name} = /*#__PURE__*/ ${factory}(${str(target)});`);
+    } else if (e.kind === 'channel') {
+      const factory = e.topic?.type === 'dynamic' ? '__channelFactory' : '__channel';
+      used.add(factory);
+      lines.push(`export const ${e.name} = /*#__PURE__*/ ${factory}(${str(target)});`);
     }
   }
   const header = used.size > 0 ? `import { ${[...used].sort().join(', ')} } from ${str(CLIENT)};\n` : '';

@@ -18,14 +18,23 @@ export interface TopicPosition {
   seq: number;
 }
 
-export type MergeStrategy = 'crud' | 'latest' | 'set';
+/**
+ * How a store folds events in: `crud`, `latest` and `set` for data; `presence` (who is here,
+ * `join` and `leave` by key) and `cursor` (latest position per key, `move` and `leave`).
+ */
+export type MergeStrategy = 'crud' | 'latest' | 'set' | 'presence' | 'cursor';
 
 export interface MergeOptions {
   merge: MergeStrategy;
-  /** Field that identifies an item (crud). Default `id`. */
+  /** Field that identifies an item (crud, presence, cursor). Default `id`; `key` for cursors. */
   key: string;
   /** How many items `latest` keeps. Default 50. */
   max: number;
+  /**
+   * Set for a paginated stream: init returned `{ items, next }` and `loadMore()` fetches the
+   * page after `next`; `after` adds pages after the current items, `before` in front of them.
+   */
+  paginate?: 'after' | 'before';
 }
 
 // ---- client → server -------------------------------------------------------------------

@@ -6,6 +6,8 @@
  *   kept, new items last), `deleted` removes (data may be the item or its key), `set` replaces.
  * - latest: the last `max` event payloads, oldest first.
  * - set: every event replaces the value.
+ * - presence: who is here, one entry per key; `join` adds or updates, `leave` removes.
+ * - cursor: the latest position per key; `move` adds or updates, `leave` removes.
  */
 import type { MergeOptions } from '../protocol.js';
 
@@ -34,6 +36,20 @@ function crud(value: unknown, event: string, data: unknown, key: string): unknow
   }
 }
 
+/** A list keyed by `key`: `upsert` events add or replace in place, `remove` events drop; `set` replaces. */
+function keyed(value: unknown, event: string, data: unknown, key: string, upsert: string, remove: string): unknown {
+  const list = Array.isArray(value) ? value : [];
+  if (event === 'set') return data;
+  if (event !== upsert && event !== remove) return value;
+  const id = keyOf(data, key);
+  const index = list.findIndex((item) => keyOf(item, key) === id);
+  if (event === remove) return index === -1 ? list : list.filter((_, i) => i !== index);
+  if (index === -1) return [...list, data];
+  const next = list.slice();
+  next[index] = data;
+  return next;
+}
+
 export function applyEvent(value: unknown, event: string, data: unknown, options: MergeOptions): unknown {
   switch (options.merge) {
     case 'crud':
@@ -45,5 +61,9 @@ export function applyEvent(value: unknown, event: string, data: unknown, options
     }
     case 'set':
       return data;
+    case 'presence':
+      return keyed(value, event, data, options.key, 'join', 'leave');
+    case 'cursor':
+      return keyed(value, event, data, options.key, 'move', 'leave');
   }
 }

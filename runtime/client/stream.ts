@@ -4,11 +4,16 @@
  *
  * The value survives unsubscribe and reconnect: the next subscription resumes from the last
  * sequence number, and only falls back to the stream's init when the server cannot replay.
+ *
+ * What the page sees is the server's value with the pending optimistic changes folded over it.
+ * Keeping the two apart is what lets a rollback restore exactly, whatever the server sent in
+ * between: the change is dropped from the list and the value is folded again.
  */
 import type { EventMessage, MergeOptions, TopicPosition } from '../protocol.js';
 import { applyEvent } from './merge.js';
-import type { RpcError } from './rpc-error.js';
+import { RpcError } from './rpc-error.js';
 import type { LiveSocket, SubscriptionSink } from './socket.js';
+import { isLoaded, ssrHost, type LoadEvent, type Loaded } from './ssr.js';
 import { signal, type Readable } from './store.js';
 
 export type StreamStatus = 'idle' | 'loading' | 'ready' | 'error';
@@ -17,13 +22,89 @@ export interface LiveStore<T> extends Readable<T | undefined> {
   /** `loading` until the first value, `ready` after, `error` when the server refused. */
   readonly status: Readable<StreamStatus>;
   readonly error: Readable<RpcError | null>;
+  /**
+   * Folds `event` with `data` into the value now, before the server confirms. Returns the
+   * rollback: it removes exactly this change, keeping every server event that arrived since.
+   * A server event for the same key (or, for `set`, any server event) settles the change.
+   */
+  optimistic(event: string, data: unknown): () => void;
+  /**
+   * Seeds the store with what `load(event)` returned in `+page.server.ts` (or a plain value),
+   * unless it already holds something newer, and returns the store to render. The subscription
+   * then resumes from the loaded position instead of running init again.
+   */
+  hydrate(data: Loaded<T> | T): LiveStore<T>;
+  /** A paginated stream's next page; resolves to whether more pages remain. */
+  loadMore(): Promise<boolean>;
+  /** True while a paginated stream has pages left to load. */
+  readonly hasMore: Readable<boolean>;
+  /** On the server (`+page.server.ts`): runs the stream's init for the request's user. */
+  load(event: LoadEvent): Promise<Loaded<T>>;
+}
+
+interface Op {
+  event: string;
+  data: unknown;
+}
+
+const DEFAULT_MERGE: MergeOptions = { merge: 'crud', key: 'id', max: 50 };
+
+function keyOf(data: unknown, key: string): unknown {
+  return typeof data === 'object' && data !== null ? (data as Record<string, unknown>)[key] : data;
+}
+
+/** Adds a page of items to a list: items already present (by key) are replaced in place. */
+function addPage(list: unknown, items: unknown[], merge: MergeOptions): unknown[] {
+  const current = Array.isArray(list) ? list : [];
+  const byKey = new Map(items.map((item) => [keyOf(item, merge.key), item]));
+  const kept = current.map((item) => {
+    const k = keyOf(item, merge.key);
+    if (!byKey.has(k)) return item;
+    const replacement = byKey.get(k);
+    byKey.delete(k);
+    return replacement;
+  });
+  const fresh = items.filter((item) => byKey.has(keyOf(item, merge.key)));
+  return merge.paginate === 'before' ? [...fresh, ...kept] : [...kept, ...fresh];
 }
 
 export function createStream<T>(socket: () => LiveSocket | null, path: string, args: unknown[]): LiveStore<T> {
   const status = signal<StreamStatus>('idle');
   const error = signal<RpcError | null>(null);
+  const hasMore = signal(false);
   let position: TopicPosition | undefined;
   let merge: MergeOptions | undefined;
+  /** The value as the server sees it. */
+  let base: unknown;
+  let pending: Op[] = [];
+  let next: unknown = null;
+  let loadingMore: Promise<boolean> | undefined;
+
+  const render = () => {
+    let visible = base;
+    for (const op of pending) visible = applyEvent(visible, op.event, op.data, merge ?? DEFAULT_MERGE);
+    value.set(visible as T);
+  };
+
+  /** Reads a snapshot or page result: `{ items, next }` for paginated streams. */
+  const accept = (data: unknown, options: MergeOptions): unknown => {
+    if (!options.paginate) return data;
+    const page = (data ?? {}) as { items?: unknown[]; next?: unknown };
+    next = page.next ?? null;
+    hasMore.set(next !== null);
+    return Array.isArray(page.items) ? page.items : [];
+  };
+
+  /** Drops the optimistic changes a server event supersedes. */
+  const settle = (message: EventMessage, options: MergeOptions) => {
+    if (pending.length === 0) return;
+    if (options.merge === 'set') {
+      pending = [];
+      return;
+    }
+    const key = keyOf(message.data, options.key);
+    if (key !== undefined) pending = pending.filter((op) => keyOf(op.data, options.key) !== key);
+  };
 
   const value = signal<T | undefined>(undefined, () => {
     const live = socket();
@@ -37,7 +118,8 @@ export function createStream<T>(socket: () => LiveSocket | null, path: string, a
       snapshot(_topic, at, options, data) {
         position = at;
         merge = options;
-        value.set(data as T);
+        base = accept(data, options);
+        render();
         error.set(null);
         status.set('ready');
       },
@@ -55,7 +137,9 @@ export function createStream<T>(socket: () => LiveSocket | null, path: string, a
           return;
         }
         position = { epoch: position.epoch, seq: message.seq };
-        value.set(applyEvent(value.get(), message.event, message.data, merge) as T);
+        settle(message, merge);
+        base = applyEvent(base, message.event, message.data, merge);
+        render();
       },
       error(e) {
         position = undefined;
@@ -66,5 +150,77 @@ export function createStream<T>(socket: () => LiveSocket | null, path: string, a
     return live.subscribe(sink);
   });
 
-  return { subscribe: value.subscribe, status, error };
+  const store: LiveStore<T> = {
+    subscribe: value.subscribe,
+    status,
+    error,
+    hasMore,
+    optimistic(event, data) {
+      const op: Op = { event, data };
+      pending = [...pending, op];
+      render();
+      return () => {
+        if (!pending.includes(op)) return;
+        pending = pending.filter((p) => p !== op);
+        render();
+      };
+    },
+    hydrate(data) {
+      // On the server a store is shared by every request: never seed it, render a copy.
+      if (!socket()) return staticStream(isLoaded(data) ? (data.value as T) : (data as T));
+      if (isLoaded(data)) {
+        const newer = position && position.epoch === data.position.epoch && position.seq >= data.position.seq;
+        if (!newer) {
+          position = data.position;
+          merge = data.merge;
+          base = data.value;
+          if (data.merge.paginate) {
+            next = data.next ?? null;
+            hasMore.set(next !== null);
+          }
+          render();
+          status.set('ready');
+        }
+      } else if (status.get() !== 'ready') {
+        base = data;
+        render();
+      }
+      return store;
+    },
+    loadMore() {
+      const live = socket();
+      if (!live || !merge?.paginate || next === null) return Promise.resolve(false);
+      const options = merge;
+      loadingMore ??= live
+        .call(path, [next, ...args])
+        .then((page) => {
+          const items = accept(page, options) as unknown[];
+          base = addPage(base, items, options);
+          render();
+          return next !== null;
+        })
+        .finally(() => (loadingMore = undefined));
+      return loadingMore;
+    },
+    async load(event) {
+      return (await ssrHost(path).ssrLoad(path, args, event)) as Loaded<T>;
+    }
+  };
+  return store;
+}
+
+/** A store that only holds `value`: what `hydrate` gives during server rendering. */
+function staticStream<T>(data: T): LiveStore<T> {
+  const ready = signal<StreamStatus>('ready');
+  const store: LiveStore<T> = {
+    subscribe: signal<T | undefined>(data).subscribe,
+    status: ready,
+    error: signal<RpcError | null>(null),
+    hasMore: signal(false),
+    optimistic: () => () => {},
+    hydrate: () => store,
+    loadMore: () => Promise.resolve(false),
+    load: () => Promise.reject(new RpcError('SERVER_ONLY', 'load(event) is called on the stream export, not on a hydrated copy'))
+  };
+  return store;
 }

@@ -18,4 +18,6 @@ export interface LiveContext {
   readonly connection: string;
   /** Publishes `event` with `data` to every subscriber of `topic`. */
   publish(topic: string, event: string, data?: unknown): void;
+  /** In a paginated stream's init: the cursor of the page to load (undefined for the first). */
+  readonly cursor?: unknown;
 }

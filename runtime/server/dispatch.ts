@@ -16,9 +16,9 @@ import {
 import type { Connection, Subscription } from './connection.js';
 import { isLiveError, LiveError } from './errors.js';
 import type { LiveContext } from './context.js';
-import { handlerKind, type LiveFunction } from './handlers.js';
 import { messageId, readClientMessage, type Limits } from './limits.js';
 import type { Registry, RegistryEntry } from './registry.js';
+import { callTarget } from './callable.js';
 import { isSubscribable } from './subscribable.js';
 import type { Telemetry } from './telemetry.js';
 import type { Topics } from './topics.js';
@@ -110,12 +110,13 @@ async function handleCall(dc: DispatchContext, conn: Connection, message: CallMe
     }
     conn.inFlight++;
     const entry = dc.registry.get(message.path);
-    if (!entry || handlerKind(entry.handler) !== 'live') {
+    const target = entry && callTarget(entry.handler);
+    if (!entry || !target) {
       throw unknownPath(message.path, 'function');
     }
     const ctx = conn.context(message.id);
     await runGuards(entry, ctx);
-    result = await (entry.handler as LiveFunction<unknown[], unknown>).fn(ctx, ...message.args);
+    result = await target(ctx, message.args);
     ok = true;
     conn.send({ t: 'result', id: message.id, data: result }, message.path);
   } catch (error) {
@@ -170,7 +171,8 @@ async function handleSubscribe(dc: DispatchContext, conn: Connection, message: S
     reserved = false;
     if (!conn.pendingSubscriptions.delete(message.id) || conn.socket.readyState !== 1) return;
     // Subscribe first, so nothing published from here on is missed.
-    const replay = message.from ? dc.topics.eventsSince(topic, message.from) : null;
+    const replay = message.from && stream.resumable !== false ? dc.topics.eventsSince(topic, message.from) : null;
+    const merge = stream.optionsFor?.(message.args) ?? stream.options;
     const start = stream.start;
     const position = dc.topics.subscribe(
       topic,
@@ -191,7 +193,7 @@ async function handleSubscribe(dc: DispatchContext, conn: Connection, message: S
       dc.telemetry.emit({ type: 'subscribe', connection: conn.id, path: message.path, topic, id: message.id, resumed: replay !== null });
     }
     if (replay) {
-      conn.send({ t: 'resumed', id: message.id, topic, merge: stream.options });
+      conn.send({ t: 'resumed', id: message.id, topic, merge });
       for (const frame of replay) conn.sendFrame(frame);
       return;
     }
@@ -201,7 +203,7 @@ async function handleSubscribe(dc: DispatchContext, conn: Connection, message: S
       // Unsubscribed while init ran: nothing to send.
       if (conn.subscriptions.has(message.id)) {
         // Encoded here, so a value that cannot be sent fails this subscription (and drops it).
-        conn.sendFrame(encodeMessage({ t: 'snapshot', id: message.id, topic, position, merge: stream.options, data }));
+        conn.sendFrame(encodeMessage({ t: 'snapshot', id: message.id, topic, position, merge, data }));
       }
     } catch (error) {
       unsubscribe(dc, conn, message.id);

@@ -3,15 +3,20 @@
  * the tag, the plugin reads the source, and the client types are inferred from the type
  * parameters carried here.
  */
-import type { MergeStrategy } from '../protocol.js';
+import type { MergeOptions, MergeStrategy } from '../protocol.js';
 import type { LiveContext } from './context.js';
 import type { Telemetry } from './telemetry.js';
+import { binary, type LiveBinary } from './kinds/binary.js';
 import { rateLimit } from './kinds/rate-limit.js';
 import { cron, type LiveCron } from './kinds/cron.js';
 import { derived, type LiveDerived } from './kinds/derived.js';
 import { effect, type LiveEffect } from './kinds/effect.js';
 import { aggregate, type LiveAggregate } from './kinds/aggregate.js';
 import { validated } from './kinds/validated.js';
+import { channel, type LiveChannel } from './kinds/channel.js';
+import { room, type LiveRoom } from './kinds/room.js';
+import { presenceStream } from './kinds/presence.js';
+import { paginated, type Page } from './kinds/paginate.js';
 
 export const HANDLER = Symbol.for('svelte-realtime.handler');
 
@@ -31,13 +36,19 @@ export interface StreamOptions {
   key?: string;
   /** Items `latest` keeps. Default 50. */
   max?: number;
+  /**
+   * Cursor pagination: init returns `{ items, next }` for `ctx.cursor`, the client's
+   * `loadMore()` fetches the following pages. `true` or `'after'` adds pages after the items
+   * already loaded, `'before'` in front of them.
+   */
+  paginate?: boolean | 'after' | 'before';
 }
 
 export interface LiveStream<Args extends unknown[], Value, Dynamic extends boolean> {
   readonly [HANDLER]: 'stream';
   readonly topic: string | ((ctx: LiveContext, ...args: Args) => string);
   readonly init: (ctx: LiveContext, ...args: Args) => Awaitable<Value>;
-  readonly options: Required<StreamOptions>;
+  readonly options: MergeOptions;
   readonly __types?: { args: Args; value: Value; dynamic: Dynamic };
 }
 
@@ -80,26 +91,43 @@ export interface Activatable {
   activate?(host: ActivationHost): (() => void) | void;
 }
 
-export type AnyHandler = LiveFunction<any[], unknown> | LiveStream<any[], unknown, boolean> | Guard
-  | LiveCron<unknown> | LiveDerived<any[], unknown, boolean> | LiveEffect | LiveAggregate<any>;
+export type AnyHandler = LiveFunction<any[], unknown> | LiveStream<any[], unknown, boolean> | Guard | LiveBinary<any[], unknown>
+  | LiveCron<unknown> | LiveDerived<any[], unknown, boolean> | LiveEffect | LiveAggregate<any>
+  | LiveChannel<any[], unknown, any, boolean> | LiveRoom<unknown, unknown, any>;
 export type HandlerKind = AnyHandler[typeof HANDLER];
 
-const MERGES: readonly MergeStrategy[] = ['crud', 'latest', 'set'];
+const MERGES: readonly MergeStrategy[] = ['crud', 'latest', 'set', 'presence', 'cursor'];
 
-function streamOptions(options: StreamOptions = {}): Required<StreamOptions> {
+function streamOptions(options: StreamOptions = {}): MergeOptions {
   const merge = options.merge ?? 'crud';
   if (!MERGES.includes(merge)) {
     throw new TypeError(`live.stream: merge must be one of ${MERGES.join(', ')}; got ${JSON.stringify(merge)}`);
   }
   const max = options.max ?? 50;
   if (!Number.isInteger(max) || max < 1) throw new TypeError(`live.stream: max must be a positive integer; got ${max}`);
-  return { merge, key: options.key ?? 'id', max };
+  const resolved: MergeOptions = { merge, key: options.key ?? (merge === 'cursor' ? 'key' : 'id'), max };
+  const paginate = options.paginate ?? false;
+  if (paginate !== false && paginate !== true && paginate !== 'after' && paginate !== 'before') {
+    throw new TypeError(`live.stream: paginate must be true, 'after' or 'before'; got ${JSON.stringify(paginate)}`);
+  }
+  if (paginate) resolved.paginate = paginate === 'before' ? 'before' : 'after';
+  return resolved;
 }
 
 function requireFunction(value: unknown, what: string): void {
   if (typeof value !== 'function') throw new TypeError(`${what} must be a function; got ${typeof value}`);
 }
 
+function stream<Item>(
+  topic: string,
+  init: (ctx: LiveContext) => Awaitable<Page<Item>>,
+  options: StreamOptions & { paginate: true | 'after' | 'before' }
+): LiveStream<[], Item[], false>;
+function stream<Args extends unknown[], Item>(
+  topic: (ctx: LiveContext, ...args: Args) => string,
+  init: (ctx: LiveContext, ...args: Args) => Awaitable<Page<Item>>,
+  options: StreamOptions & { paginate: true | 'after' | 'before' }
+): LiveStream<Args, Item[], true>;
 function stream<Value>(
   topic: string,
   init: (ctx: LiveContext) => Awaitable<Value>,
@@ -119,7 +147,9 @@ function stream(
     throw new TypeError('live.stream: the topic must be a string or a function of the arguments');
   }
   requireFunction(init, 'live.stream: init');
-  return { [HANDLER]: 'stream', topic, init, options: streamOptions(options) };
+  const handler: LiveStream<unknown[], unknown, boolean> = { [HANDLER]: 'stream', topic, init, options: streamOptions(options) };
+  if (handler.options.merge === 'presence') return presenceStream(handler);
+  return handler.options.paginate ? paginated(handler) : handler;
 }
 
 /**
@@ -133,7 +163,7 @@ export const live = Object.assign(
     requireFunction(fn, 'live()');
     return { [HANDLER]: 'live', fn };
   },
-  { stream, validated, rateLimit, cron, derived, effect, aggregate }
+  { stream, validated, rateLimit, binary, cron, derived, effect, aggregate, channel, room }
 );
 
 /**

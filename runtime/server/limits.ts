@@ -19,6 +19,11 @@ export interface Limits {
   maxInFlight: number;
   /** Subscriptions one connection may hold. */
   maxSubscriptions: number;
+  /**
+   * Largest binary frame the socket reads at all (live.binary uploads); each handler's own
+   * `maxSize` is checked below it. A larger frame closes the socket (1009).
+   */
+  maxBinaryBytes: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -28,7 +33,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxDepth: 32,
   maxPathLength: 256,
   maxInFlight: 64,
-  maxSubscriptions: 256
+  maxSubscriptions: 256,
+  maxBinaryBytes: 16 * 1024 * 1024
 });
 
 export function resolveLimits(limits: Partial<Limits> = {}): Limits {

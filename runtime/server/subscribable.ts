@@ -38,10 +38,17 @@ export interface Subscribable {
   readonly options: MergeOptions;
   start?(topic: TopicStart): (() => void) | void;
   join?(subscription: SubscriptionStart): (() => void) | void;
+  /** Merge options for one subscription's arguments, when they vary (a room's parts). */
+  optionsFor?(args: readonly unknown[]): MergeOptions;
+  /**
+   * False when a reconnecting client must not resume from its position but always re-run
+   * init (presence: the old connection left, so the member has to join again).
+   */
+  readonly resumable?: boolean;
 }
 
 /** The handler kinds the dispatcher's subscribe path serves. A new subscribable kind adds its name here. */
-export const SUBSCRIBABLE_KINDS: ReadonlySet<HandlerKind> = new Set<HandlerKind>(['stream', 'derived', 'aggregate']);
+export const SUBSCRIBABLE_KINDS: ReadonlySet<HandlerKind> = new Set<HandlerKind>(['stream', 'derived', 'aggregate', 'channel', 'room']);
 
 export function isSubscribable(handler: unknown): handler is Subscribable {
   const kind = handlerKind(handler);

@@ -133,6 +133,31 @@ export class Topics {
     return { epoch: state.epoch, seq: state.seq };
   }
 
+  /**
+   * The topic's current position, for a page rendered on the server: a topic nobody follows is
+   * created (or its retention restarted) and kept for `retainMs`, so the page's subscription can
+   * resume from this position and receive what was published since.
+   */
+  position(topic: string): TopicPosition {
+    let state = this.topics.get(topic);
+    if (!state) {
+      state = {
+        epoch: `${epochPrefix}${(++epochCounter).toString(36)}`,
+        seq: 0,
+        history: new Array(this.historySize),
+        subscribers: new Map(),
+        retainTimer: undefined,
+        stop: undefined
+      };
+      this.topics.set(topic, state);
+    }
+    if (state.subscribers.size === 0) {
+      if (state.retainTimer) clearTimeout(state.retainTimer);
+      this.retain(topic, state);
+    }
+    return { epoch: state.epoch, seq: state.seq };
+  }
+
   unsubscribe(topic: string, subscriber: TopicSubscriber): void {
     const state = this.topics.get(topic);
     const count = state?.subscribers.get(subscriber);

@@ -9,6 +9,7 @@
 import type { LiveContext } from '../context.js';
 import { LiveError } from '../errors.js';
 import { HANDLER, handlerKind, type LiveFunction } from '../handlers.js';
+import { identityOf } from './identity.js';
 
 type Awaitable<T> = T | Promise<T>;
 
@@ -59,12 +60,6 @@ export class SlidingWindow {
   }
 }
 
-function defaultKey(ctx: LiveContext): string {
-  const user = ctx.user as { id?: unknown } | null | undefined;
-  const id = typeof user === 'object' && user !== null ? user.id : undefined;
-  return typeof id === 'string' || typeof id === 'number' ? `user:${id}` : `connection:${ctx.connection}`;
-}
-
 export function rateLimit<Args extends unknown[], Result>(
   options: RateLimitOptions,
   fn: ((ctx: LiveContext, ...args: Args) => Awaitable<Result>) | LiveFunction<Args, Result>
@@ -74,7 +69,7 @@ export function rateLimit<Args extends unknown[], Result>(
   if (!Number.isFinite(window) || window <= 0) throw new TypeError(`live.rateLimit: window must be a positive number of ms; got ${String(window)}`);
   const inner = handlerKind(fn) === 'live' ? (fn as LiveFunction<Args, Result>).fn : fn;
   if (typeof inner !== 'function') throw new TypeError('live.rateLimit(options, fn): fn must be a function or a live() handler');
-  const keyOf = options.key ?? defaultKey;
+  const keyOf = options.key ?? identityOf;
   const limiter = new SlidingWindow(points, window);
   return {
     [HANDLER]: 'live',

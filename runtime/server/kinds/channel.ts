@@ -1,0 +1,121 @@
+/**
+ * `live.channel(topic, options)`: ephemeral pub/sub. Nothing is stored and there is no init:
+ * subscribers get what is published from the moment they subscribe. Clients publish through
+ * the channel where `options.publish` allows it (never by default).
+ *
+ *   merge 'set' (default)  the store holds the last message's data
+ *   merge 'latest'         the last `max` messages' data
+ *   merge 'cursor'         the latest position per user, throttled; clients publish 'move'
+ */
+import type { MergeOptions } from '../../protocol.js';
+import type { LiveContext } from '../context.js';
+import { LiveError } from '../errors.js';
+import { HANDLER } from '../handlers.js';
+import type { SubscriptionStart } from '../subscribable.js';
+import { CursorTracker, type CursorEntry } from './cursor.js';
+import { identityOf } from './identity.js';
+
+type Awaitable<T> = T | Promise<T>;
+
+export type ChannelMerge = 'set' | 'latest' | 'cursor';
+
+export interface ChannelOptions<Message = unknown> {
+  /** How the store folds messages: `set` (default), `latest` or `cursor`. */
+  merge?: ChannelMerge;
+  /** Messages `latest` keeps. Default 50. */
+  max?: number;
+  /**
+   * Whether clients may publish: `false` (default), `true`, or a check of each message
+   * (return false to refuse with FORBIDDEN; throw a LiveError to refuse with its code).
+   */
+  publish?: boolean | ((ctx: LiveContext, event: string, data: Message) => Awaitable<boolean | void>);
+  /** Cursor channels: least ms between two positions sent for one user. Default 50. */
+  throttle?: number;
+}
+
+/** What the client's store holds for each merge. */
+export type ChannelValue<Message, Merge extends ChannelMerge> = Merge extends 'latest'
+  ? Message[]
+  : Merge extends 'cursor'
+    ? CursorEntry<Message>[]
+    : Message;
+
+export interface LiveChannel<Args extends unknown[], Message, Merge extends ChannelMerge, Dynamic extends boolean> {
+  readonly [HANDLER]: 'channel';
+  readonly topic: string | ((ctx: LiveContext, ...args: Args) => string);
+  readonly init: (ctx: LiveContext, ...args: Args) => unknown;
+  readonly options: MergeOptions;
+  readonly resumable: boolean;
+  join?(subscription: SubscriptionStart): () => void;
+  call(ctx: LiveContext, args: unknown[]): Promise<void>;
+  readonly __types?: { args: Args; message: Message; merge: Merge; dynamic: Dynamic };
+}
+
+const MAX_EVENT_LENGTH = 64;
+const MERGES: readonly ChannelMerge[] = ['set', 'latest', 'cursor'];
+
+function channel<Message = unknown, Merge extends ChannelMerge = 'set'>(
+  topic: string,
+  options?: ChannelOptions<Message> & { merge?: Merge }
+): LiveChannel<[], Message, Merge, false>;
+function channel<Args extends unknown[], Message = unknown, Merge extends ChannelMerge = 'set'>(
+  topic: (ctx: LiveContext, ...args: Args) => string,
+  options?: ChannelOptions<Message> & { merge?: Merge }
+): LiveChannel<Args, Message, Merge, true>;
+function channel(
+  topic: string | ((ctx: LiveContext, ...args: unknown[]) => string),
+  options: ChannelOptions = {}
+): LiveChannel<unknown[], unknown, ChannelMerge, boolean> {
+  if (typeof topic !== 'string' && typeof topic !== 'function') {
+    throw new TypeError('live.channel: the topic must be a string or a function of the arguments');
+  }
+  const merge = options.merge ?? 'set';
+  if (!MERGES.includes(merge)) throw new TypeError(`live.channel: merge must be one of ${MERGES.join(', ')}; got ${JSON.stringify(merge)}`);
+  const max = options.max ?? 50;
+  if (!Number.isInteger(max) || max < 1) throw new TypeError(`live.channel: max must be a positive integer; got ${max}`);
+  const throttle = options.throttle ?? 50;
+  if (!Number.isFinite(throttle) || throttle < 0) throw new TypeError(`live.channel: throttle must be a number of ms; got ${throttle}`);
+  const allowed = options.publish ?? false;
+  if (typeof allowed !== 'boolean' && typeof allowed !== 'function') {
+    throw new TypeError('live.channel: publish must be true, false or a function (ctx, event, data) => boolean');
+  }
+  const cursors = merge === 'cursor' ? new CursorTracker(throttle) : undefined;
+  const topicOf = (ctx: LiveContext, args: readonly unknown[]): string => {
+    const name = typeof topic === 'string' ? topic : topic(ctx, ...args);
+    if (typeof name !== 'string' || name.length === 0) throw new TypeError('live.channel: the topic function must return a non-empty string');
+    return name;
+  };
+
+  const handler: LiveChannel<unknown[], unknown, ChannelMerge, boolean> = {
+    [HANDLER]: 'channel',
+    topic,
+    init: (ctx, ...args) => (merge === 'latest' ? [] : merge === 'cursor' ? cursors!.list(topicOf(ctx, args)) : undefined),
+    options: { merge, key: merge === 'cursor' ? 'key' : 'id', max },
+    // Nothing is stored, so there is nothing to replay: a reconnect starts from now.
+    resumable: false,
+    async call(ctx, args) {
+      const [topicArgs, event, data] = args;
+      if (!Array.isArray(topicArgs) || args.length > 3) throw new LiveError('MALFORMED', 'A channel publish is [arguments, event, data]');
+      if (typeof event !== 'string' || event.length === 0 || event.length > MAX_EVENT_LENGTH) {
+        throw new LiveError('MALFORMED', `A channel event is a name of 1 to ${MAX_EVENT_LENGTH} characters`);
+      }
+      if (allowed === false) throw new LiveError('FORBIDDEN', 'This channel does not take messages from clients');
+      if (typeof allowed === 'function' && (await allowed(ctx, event, data)) === false) {
+        throw new LiveError('FORBIDDEN', 'This message was refused');
+      }
+      const name = topicOf(ctx, topicArgs);
+      if (!cursors) {
+        ctx.publish(name, event, data);
+        return;
+      }
+      if (event !== 'move') throw new LiveError('MALFORMED', "A cursor channel takes 'move' events");
+      if (!cursors.move(name, identityOf(ctx), data, ctx.publish)) {
+        throw new LiveError('FORBIDDEN', 'Subscribe to the channel before moving a cursor on it');
+      }
+    }
+  };
+  if (cursors) handler.join = ({ ctx, topic: name }) => cursors.attach(name, identityOf(ctx), ctx.publish);
+  return handler;
+}
+
+export { channel };

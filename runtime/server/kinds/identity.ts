@@ -1,0 +1,11 @@
+/**
+ * Who a caller is, for what counts per person rather than per tab (rate limits, presence,
+ * cursors): the user's `id` when `upgrade` returned a user with one, else the connection.
+ */
+import type { LiveContext } from '../context.js';
+
+export function identityOf(ctx: LiveContext): string {
+  const user = ctx.user as { id?: unknown } | null | undefined;
+  const id = typeof user === 'object' && user !== null ? user.id : undefined;
+  return typeof id === 'string' || typeof id === 'number' ? `user:${id}` : `connection:${ctx.connection}`;
+}

@@ -1,0 +1,132 @@
+/**
+ * Presence: who is subscribed to a topic, one entry per key however many tabs a user has open.
+ *
+ * A subscription is one reference to its member's key: the first reference publishes `join`
+ * with the member, the last one to end (unsubscribe, or the socket closing) publishes `leave`.
+ * Used by `live.stream(topic, init, { merge: 'presence' })` and by rooms.
+ */
+import type { LiveContext } from '../context.js';
+import type { LiveStream } from '../handlers.js';
+import type { SubscriptionStart } from '../subscribable.js';
+
+type Awaitable<T> = T | Promise<T>;
+
+interface Member {
+  data: unknown;
+  refs: number;
+}
+
+/** The members of each topic, with a reference count per key. */
+export class PresenceTracker {
+  private readonly topics = new Map<string, Map<string, Member>>();
+
+  /** Adds a reference; true when the key was not present before. */
+  join(topic: string, key: string, data: unknown): boolean {
+    let members = this.topics.get(topic);
+    if (!members) this.topics.set(topic, (members = new Map()));
+    const member = members.get(key);
+    if (member) {
+      member.refs++;
+      return false;
+    }
+    members.set(key, { data, refs: 1 });
+    return true;
+  }
+
+  /** Drops a reference; returns the member's data when it was the last one. */
+  leave(topic: string, key: string): { data: unknown } | undefined {
+    const members = this.topics.get(topic);
+    const member = members?.get(key);
+    if (!members || !member) return undefined;
+    if (--member.refs > 0) return undefined;
+    members.delete(key);
+    if (members.size === 0) this.topics.delete(topic);
+    return { data: member.data };
+  }
+
+  list(topic: string): unknown[] {
+    return [...(this.topics.get(topic)?.values() ?? [])].map((m) => m.data);
+  }
+
+  /** Topics with anyone present (for tests of the clean-up). */
+  get size(): number {
+    return this.topics.size;
+  }
+}
+
+export interface PresenceHooks {
+  /** Runs when a key becomes present on a topic. */
+  onJoin?(ctx: LiveContext, member: unknown, topic: string, args: readonly unknown[]): void;
+  /** Runs when a key's last subscription ends. */
+  onLeave?(ctx: LiveContext, member: unknown, topic: string, args: readonly unknown[]): void;
+}
+
+interface Slot {
+  topic: string;
+  args: readonly unknown[];
+  key: string | undefined;
+  left: boolean;
+}
+
+/**
+ * The subscribable parts of a presence topic: `join` reserves a slot for the subscription,
+ * `init` asks who the subscriber is, enters them and returns everyone present. The same `ctx`
+ * object reaches both, which is how the slot is found again.
+ */
+export function presenceParts(
+  tracker: PresenceTracker,
+  key: string,
+  who: (ctx: LiveContext, ...args: any[]) => Awaitable<unknown>,
+  hooks: PresenceHooks = {}
+): {
+  join(subscription: SubscriptionStart): () => void;
+  init(ctx: LiveContext, topic: string, args: readonly unknown[]): Promise<unknown[]>;
+} {
+  const slots = new WeakMap<LiveContext, Slot>();
+  return {
+    join({ ctx, topic, args }) {
+      const slot: Slot = { topic, args, key: undefined, left: false };
+      slots.set(ctx, slot);
+      return () => {
+        slot.left = true;
+        if (slot.key === undefined) return;
+        const gone = tracker.leave(topic, slot.key);
+        if (!gone) return;
+        ctx.publish(topic, 'leave', gone.data);
+        hooks.onLeave?.(ctx, gone.data, topic, args);
+      };
+    },
+    async init(ctx, topic, args) {
+      const member = await who(ctx, ...args);
+      const id = typeof member === 'object' && member !== null ? (member as Record<string, unknown>)[key] : undefined;
+      if (typeof id !== 'string' && typeof id !== 'number') {
+        throw new TypeError(`presence: the member must be an object with a string or number "${key}" field; got ${JSON.stringify(member)?.slice(0, 80)}`);
+      }
+      const slot = slots.get(ctx);
+      if (slot && !slot.left && slot.key === undefined) {
+        slot.key = String(id);
+        if (tracker.join(topic, slot.key, member)) {
+          ctx.publish(topic, 'join', member);
+          hooks.onJoin?.(ctx, member, topic, args);
+        }
+      }
+      return tracker.list(topic);
+    }
+  };
+}
+
+/**
+ * `live.stream(topic, init, { merge: 'presence' })`: init says who the subscriber is (an object
+ * with the `key` field, default `id`); subscribing enters them, and the store holds everyone.
+ */
+export function presenceStream<S extends LiveStream<any[], unknown, boolean>>(stream: S): S & { resumable: false; join(s: SubscriptionStart): () => void } {
+  const parts = presenceParts(new PresenceTracker(), stream.options.key, stream.init);
+  const topicOf = (ctx: LiveContext, args: unknown[]) => (typeof stream.topic === 'string' ? stream.topic : stream.topic(ctx, ...args));
+  return {
+    ...stream,
+    // The member joins again on every subscription, so a reconnect never resumes.
+    resumable: false,
+    join: parts.join,
+    init: (ctx: LiveContext, ...args: unknown[]) => parts.init(ctx, topicOf(ctx, args), args)
+  };
+}
