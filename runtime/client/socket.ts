@@ -194,7 +194,8 @@ export class LiveSocket {
     for (const message of messages) {
       const single = encodeMessage(message);
       if (new TextEncoder().encode(single).length > this.maxFrame) {
-        this.fail(message.id, new RpcError(ErrorCode.FRAME_TOO_LARGE, `Message is larger than the server's limit of ${this.maxFrame} bytes`));
+        // A call rejects; a subscription reports it on its store's error.
+        this.error({ t: 'error', id: message.id, code: ErrorCode.FRAME_TOO_LARGE, message: `Message is larger than the server's limit of ${this.maxFrame} bytes` });
       } else {
         this.write(ws, single, [message]);
       }
@@ -242,7 +243,8 @@ export class LiveSocket {
     this.maxFrame = maxFrame;
     this.setStatus({ state: 'open', attempts: 0, connection });
     // Resubscribe everything, then send what waited for the socket.
-    const queued = this.outbox.filter((m) => m.t === 'call' || m.t === 'ping');
+    // Calls that timed out while the socket was away are not sent late: their caller has moved on.
+    const queued = this.outbox.filter((m) => (m.t === 'call' && this.calls.has(m.id)) || m.t === 'ping');
     this.outbox = [];
     for (const [id, sink] of this.subscriptions) this.outbox.push(this.subscribeMessage(id, sink));
     this.outbox.push(...queued);

@@ -24,10 +24,15 @@ afterEach(async () => {
 let gate = deferred<string>();
 /** Lets the test refuse upgrades (while the client is "offline"). */
 let refuseUpgrades = 0;
+/** While set, upgrades wait for it: the client stays offline until the test releases it. */
+let upgradeGate: Promise<void> | undefined;
+let runs = 0;
 
 async function start(dev = true): Promise<TestServer> {
   gate = deferred<string>();
   refuseUpgrades = 0;
+  upgradeGate = undefined;
+  runs = 0;
   server = await startServer({
     modules: [
       module('app', {
@@ -39,11 +44,13 @@ async function start(dev = true): Promise<TestServer> {
           throw new Error('kaput');
         }),
         wait: live(() => gate.promise),
+        count: live(() => ++runs),
         feed: live.stream('feed', () => [])
       })
     ],
     hooks: {
-      upgrade: () => {
+      upgrade: async () => {
+        await upgradeGate;
         if (refuseUpgrades > 0) {
           refuseUpgrades--;
           throw new LiveError('UNAVAILABLE', 'Try again later');
@@ -145,6 +152,57 @@ describe('calls', () => {
     const [big, small] = await Promise.allSettled([socket.call('app/echo', ['x'.repeat(4000)]), socket.call('app/echo', ['small'])]);
     expect(big).toMatchObject({ status: 'rejected', reason: { code: 'FRAME_TOO_LARGE' } });
     expect(small).toMatchObject({ status: 'fulfilled', value: ['small'] });
+  });
+});
+
+describe('offline', () => {
+  it('never sends a call that timed out before the socket opened', async () => {
+    const { url } = await start();
+    let release!: () => void;
+    upgradeGate = new Promise((resolve) => (release = resolve));
+    const socket = clientSocket(url, { timeout: 50 });
+    expect(await socket.call('app/count', []).catch((e: RpcError) => e.code)).toBe('TIMEOUT');
+    release();
+    socket.options.timeout = 5000;
+    // The next call goes out on the socket that now opens; the timed-out one never does.
+    expect(await socket.call('app/count', [])).toBe(1);
+    expect(runs).toBe(1);
+  });
+
+  it('sends calls that were still waiting when the socket reopens', async () => {
+    const { url } = await start();
+    const socket = clientSocket(url);
+    await socket.call('app/echo', []);
+    let release!: () => void;
+    upgradeGate = new Promise((resolve) => (release = resolve));
+    const states = record(socket.status);
+    cleanups.push(states.stop);
+    const unsubscribe = socket.subscribe({ path: 'app/feed', args: [], position: () => undefined, snapshot() {}, resumed() {}, event() {}, error() {} });
+    cleanups.push(unsubscribe);
+    dropAll(server!);
+    await until(socket.status, (s) => s.state === 'reconnecting', 'reconnecting');
+    const queued = socket.call('app/count', []);
+    release();
+    expect(await queued).toBe(1);
+  });
+
+  it('reports a subscription larger than the server accepts on its own error', async () => {
+    const { url } = await start();
+    server!.runtime.limits = { ...server!.runtime.limits, maxFrameBytes: 2048 };
+    const socket = clientSocket(url);
+    await socket.call('app/echo', []);
+    const error = deferred<RpcError>();
+    const unsubscribe = socket.subscribe({
+      path: 'app/feed',
+      args: ['x'.repeat(4000)],
+      position: () => undefined,
+      snapshot() {},
+      resumed() {},
+      event() {},
+      error: (e) => error.resolve(e)
+    });
+    cleanups.push(unsubscribe);
+    expect(await error.promise).toMatchObject({ code: 'FRAME_TOO_LARGE' });
   });
 });
 
