@@ -166,17 +166,20 @@ describe('live.cron', () => {
     expect(() => live.cron('* * * * *', '', () => 1)).toThrow(TypeError);
   });
 
-  it('stops its timer on reload and on shutdown', async () => {
-    const job = live.cron('* * * * * *', 't', () => 1);
+  it('stops its timer on reload and on shutdown, and keeps its run history across reloads', async () => {
+    const job = live.cron(YEARLY, 't', () => 1);
     server = await startServer({ modules: [module('jobs', { job })] });
+    await server.runtime.controlCron('jobs/job', 'run');
     const timer = job.job;
     expect(timer).toBeDefined();
     server.runtime.load({ modules: [] });
     expect(job.job).toBeUndefined();
     expect(server.runtime.cronJobs()).toEqual([]);
+    await expect(server.runtime.controlCron('jobs/job', 'run')).rejects.toMatchObject({ code: 'UNKNOWN_PATH' });
     server.runtime.load({ modules: [module('jobs', { job })] });
     expect(job.job).toBeDefined();
     expect(job.job).not.toBe(timer);
+    expect(server.runtime.cronJobs()[0].lastRuns).toHaveLength(1);
     await server.close();
     server = undefined;
     expect(job.job).toBeUndefined();

@@ -71,6 +71,8 @@ export interface LiveCron<Result> {
   activate(host: ActivationHost): () => void;
   /** @internal The running job while active (the runtime's `cronJobs()` reads it). */
   job: CronJob | undefined;
+  /** @internal The last runs, kept across reloads that re-activate this handler. */
+  readonly runs: CronJobInfo['lastRuns'];
   readonly __types?: { result: Result };
 }
 
@@ -81,7 +83,6 @@ export class CronJob {
   private readonly timer: Cron;
   private running = false;
   private paused = false;
-  private readonly runs: CronJobInfo['lastRuns'] = [];
 
   constructor(
     private readonly handler: LiveCron<unknown>,
@@ -130,7 +131,7 @@ export class CronJob {
       paused,
       running: this.running,
       nextRun: next ? next.getTime() : null,
-      lastRuns: this.runs.map((run) => ({ ...run }))
+      lastRuns: this.handler.runs.map((run) => ({ ...run }))
     };
     if (this.handler.options.timezone) info.timezone = this.handler.options.timezone;
     return info;
@@ -162,8 +163,8 @@ export class CronJob {
     }
     const duration = performance.now() - began;
     const error = failure === undefined ? undefined : failure instanceof Error ? failure : new Error(String(failure));
-    this.runs.push(error ? { start, duration, ok, error: error.message } : { start, duration, ok });
-    if (this.runs.length > HISTORY) this.runs.shift();
+    handler.runs.push(error ? { start, duration, ok, error: error.message } : { start, duration, ok });
+    if (handler.runs.length > HISTORY) handler.runs.shift();
     if (host.telemetry.active) {
       host.telemetry.emit({
         type: 'cron',
@@ -228,6 +229,7 @@ export function cron<Result>(
     fn,
     options,
     job: undefined,
+    runs: [],
     activate(host) {
       const job = new CronJob(handler as LiveCron<unknown>, host);
       handler.job?.stop();
