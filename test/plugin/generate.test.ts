@@ -102,3 +102,39 @@ describe('cron, derived, effect and aggregate', () => {
     expect(types).not.toContain('Server["audit"]');
   });
 });
+
+describe('binary, channel and room', () => {
+  const collab: LiveModule = {
+    path: 'collab',
+    file: '/app/src/live/collab.ts',
+    relative: 'src/live/collab.ts',
+    exports: [
+      { name: 'upload', kind: 'binary', position: { line: 2, column: 1 } },
+      { name: 'typing', kind: 'channel', topic: { type: 'static', value: 'typing' }, position: { line: 3, column: 1 } },
+      { name: 'pointer', kind: 'channel', topic: { type: 'dynamic' }, position: { line: 4, column: 1 } },
+      { name: 'board', kind: 'room', position: { line: 5, column: 1 } },
+      { name: 'save', kind: 'live', position: { line: 6, column: 1 } }
+    ]
+  };
+
+  it('gives each its client export', () => {
+    expect(generateClientStub(collab)).toBe(
+      [
+        `import { __binary, __channel, __channelFactory, __room, __rpc } from "svelte-realtime/client";`,
+        `export const upload = /*#__PURE__*/ __binary("collab/upload");`,
+        `export const typing = /*#__PURE__*/ __channel("collab/typing");`,
+        `export const pointer = /*#__PURE__*/ __channelFactory("collab/pointer");`,
+        `export const board = /*#__PURE__*/ __room("collab/board");`,
+        `export const save = /*#__PURE__*/ __rpc("collab/save");`,
+        ''
+      ].join('\n')
+    );
+  });
+
+  it('registers and declares each', () => {
+    const code = generateRegistry({ modules: [collab], dev: false, origins: [] });
+    expect(code).toContain(`exports: [["upload", "binary"], ["typing", "channel"], ["pointer", "channel"], ["board", "room"], ["save", "live"]]`);
+    const types = generateTypes([collab], '/app/src/live');
+    for (const name of ['upload', 'typing', 'pointer', 'board', 'save']) expect(types).toContain(`  export const ${name}: Client<Server["${name}"]>;`);
+  });
+});

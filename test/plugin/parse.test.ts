@@ -373,3 +373,39 @@ describe('cron, derived, effect and aggregate', () => {
     ]);
   });
 });
+
+describe('validated, rateLimit, binary, channel and room', () => {
+  it('recognises each kind without a warning; validated and rateLimit are plain RPCs to the client', () => {
+    const code = src(
+      IMPORT,
+      'export const add = live.validated(Todo, async (ctx, todo) => todo);',
+      'export const ping = live.rateLimit({ points: 5, window: 1000 }, async () => 1);',
+      'export const upload = live.binary(async (ctx, data) => data.length, { maxSize: 1024 });',
+      "export const typing = live.channel('typing', { publish: true });",
+      'export const pointer = live.channel((ctx, room: string) => `pointer:${room}`, { merge: "cursor" });',
+      'export const board = live.room({ init: () => [] });'
+    );
+    const result = parseLiveModule(code, FILE);
+    expect(result.warnings).toEqual([]);
+    expect(result.exports.map((e) => [e.name, e.kind, e.position.line, e.topic])).toEqual([
+      ['add', 'live', 2, undefined],
+      ['ping', 'live', 3, undefined],
+      ['upload', 'binary', 4, undefined],
+      ['typing', 'channel', 5, { type: 'static', value: 'typing' }],
+      ['pointer', 'channel', 6, { type: 'dynamic' }],
+      ['board', 'room', 7, undefined]
+    ]);
+  });
+
+  it('follows aliases and namespace imports for them', () => {
+    const code = src(
+      "import * as rt from 'svelte-realtime/server';",
+      "export const up = rt.live.binary(() => 1);",
+      "export const r = rt.live.room({ init: () => [] });"
+    );
+    expect(table(code)).toEqual([
+      ['up', 'binary', 2],
+      ['r', 'room', 3]
+    ]);
+  });
+});
