@@ -111,6 +111,9 @@ describe('errors', () => {
       throw 'a bare string';
     }),
     unserialisable: live(() => ({ fn: () => 1 })),
+    unsendableDetails: live(() => {
+      throw new LiveError('BAD', 'Details cannot travel', { retry: () => 1 });
+    }),
     ok: live(() => 'still here')
   };
 
@@ -177,6 +180,22 @@ describe('errors', () => {
     expect(bad).toMatchObject({ code: 'INTERNAL', message: 'Internal error' });
     expect(good).toMatchObject({ data: 'still here' });
     expect(String(log.mock.calls[0]?.[0])).toContain('f/unserialisable');
+    expect(await client.call('f/ok')).toMatchObject({ t: 'result', data: 'still here' });
+    client.close();
+  });
+
+  it('names the path and the reason in dev, for a result or LiveError details that cannot be sent', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    server = await startServer({ modules: [module('f', failing)], options: { dev: true } });
+    const client = await TestClient.connect(server.url);
+    expect(await client.call('f/unserialisable')).toMatchObject({
+      code: 'INTERNAL',
+      message: expect.stringMatching(/^f\/unserialisable: its value cannot be sent: .*function/i)
+    });
+    expect(await client.call('f/unsendableDetails')).toMatchObject({
+      code: 'INTERNAL',
+      message: expect.stringMatching(/^f\/unsendableDetails: its error details cannot be sent/)
+    });
     expect(await client.call('f/ok')).toMatchObject({ t: 'result', data: 'still here' });
     client.close();
   });
