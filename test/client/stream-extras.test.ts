@@ -215,10 +215,10 @@ describe('cursor pagination', () => {
     expect(await pages.loadMore()).toBe(true);
     expect(await pages.loadMore()).toBe(false);
     const all = await until(pages, () => true);
-    expect(all.map((t) => t.id)).toEqual(Array.from({ length: 25 }, (_, i) => i));
+    expect(all!.map((t) => t.id)).toEqual(Array.from({ length: 25 }, (_, i) => i));
     expect(await pages.loadMore()).toBe(false);
     runtime.publish('pages', 'created', { id: 99, title: 'new' });
-    expect((await until(pages, (v) => v?.length === 26)).at(-1)).toEqual({ id: 99, title: 'new' });
+    expect((await until(pages, (v) => v?.length === 26))!.at(-1)).toEqual({ id: 99, title: 'new' });
   });
 });
 

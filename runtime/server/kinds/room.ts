@@ -43,7 +43,8 @@ export interface RoomConfig<Data, Member, Actions extends Record<string, RoomAct
   presence?: (ctx: LiveContext, roomId: string) => Awaitable<Member>;
   /** Cursors, throttled to one position per user every `throttle` ms (default 50); `false` for none. */
   cursors?: boolean | { throttle?: number };
-  actions?: Actions;
+  /** Functions the client calls as `room(id).<name>(...args)`; `ctx.room` is the room. */
+  actions?: Actions & { [K in keyof Actions]: RoomAction };
   /** A member entered (their first tab joined). */
   onJoin?: (ctx: RoomContext, member: Member) => void;
   /** A member left (their last tab closed or unsubscribed). */
