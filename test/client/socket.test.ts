@@ -15,7 +15,7 @@ afterAll(() => restore());
 let server: TestServer | undefined;
 const cleanups: (() => void)[] = [];
 afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) cleanup();
+  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
   await server?.close();
   server = undefined;
   vi.restoreAllMocks();

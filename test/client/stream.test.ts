@@ -16,7 +16,7 @@ afterAll(() => restore());
 let server: TestServer | undefined;
 const cleanups: (() => void)[] = [];
 afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) cleanup();
+  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
   await server?.close();
   server = undefined;
 });
@@ -274,5 +274,48 @@ describe('stream stores', () => {
     server!.runtime.publish('room:b', 'created', { id: 1, text: 'only in b' });
     await until(b, (v) => v?.length === 2);
     expect(bValues.values.flat().map((t) => t?.text)).not.toContain('only in a');
+  });
+});
+
+describe('a gap in sequence numbers', () => {
+  it('makes the store start over from init instead of folding past the hole', async () => {
+    // A scripted server on a real socket: it skips seq 2, which the runtime never does, to
+    // reach the client's own guard against gaps.
+    const { WebSocketServer } = await import('ws');
+    const { decodeFrame, encodeFrame } = await import('../../runtime/protocol.js');
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise((resolve) => wss.once('listening', resolve));
+    cleanups.push(() => wss.close());
+    const received: { t: string; id: number; from?: unknown }[] = [];
+    let snapshots = 0;
+    wss.on('connection', (ws) => {
+      ws.send(encodeFrame([{ t: 'hello', connection: 'scripted', maxFrame: 1 << 20 }]));
+      ws.on('message', (data) => {
+        for (const message of decodeFrame(data.toString()) as { t: string; id: number; from?: unknown }[]) {
+          received.push(message);
+          if (message.t !== 'sub') continue;
+          const merge = { merge: 'latest' as const, key: 'id', max: 50 };
+          const position = { epoch: 'e', seq: snapshots === 0 ? 0 : 5 };
+          const data = snapshots === 0 ? ['initial'] : ['fresh'];
+          snapshots++;
+          ws.send(encodeFrame([{ t: 'snapshot', id: message.id, topic: 'feed', position, merge, data }]));
+          if (snapshots === 1) {
+            ws.send(encodeFrame([{ t: 'event', topic: 'feed', seq: 1, event: 'created', data: 'one' }]));
+            ws.send(encodeFrame([{ t: 'event', topic: 'feed', seq: 3, event: 'created', data: 'three' }]));
+          } else {
+            ws.send(encodeFrame([{ t: 'event', topic: 'feed', seq: 6, event: 'created', data: 'six' }]));
+          }
+        }
+      });
+    });
+    const { port } = wss.address() as { port: number };
+    const socket = clientSocket(`ws://127.0.0.1:${port}`);
+    const feed = stream<string[]>(socket, 'app/feed');
+    const watched = watch(feed);
+    expect(await until(feed, (v) => v?.includes('six') === true, 'fresh value')).toEqual(['fresh', 'six']);
+    expect(watched.values).toEqual([undefined, ['initial'], ['initial', 'one'], ['fresh'], ['fresh', 'six']]);
+    // Unsubscribed the old id, subscribed again from scratch (no `from`).
+    expect(received.map((m) => m.t)).toEqual(['sub', 'unsub', 'sub']);
+    expect(received[2]).not.toHaveProperty('from');
   });
 });
