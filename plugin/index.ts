@@ -8,7 +8,8 @@
  *   registry  the server module that registers every live module (SSR environment)
  *   boundary  refuses server code in the browser bundle
  *   devtools  the DevTools overlay and its channel, in `vite dev` only
- *   server    the WebSocket in `vite dev` and `vite preview`, reloads on save
+ *   server    the WebSocket in `vite dev` and `vite preview`, loads the live modules in dev
+ *   hmr       reloads live modules on save (server), updates `$live` stubs (browser)
  */
 import path from 'node:path';
 import type { Plugin, ResolvedConfig } from 'vite';
@@ -17,6 +18,8 @@ import { resolveOptions, type RealtimeOptions } from './options.js';
 import { LiveProject } from './project.js';
 import { devSocketPlugin } from './dev-server.js';
 import { devtoolsPlugin } from './devtools.js';
+import { hmrPlugin } from './hmr.js';
+import type { LiveReloader } from './reload.js';
 
 export { adapter } from './adapter.js';
 export type { AdapterOptions } from './adapter.js';
@@ -31,6 +34,9 @@ const RESOLVED_REGISTRY_ID = '\0svelte-realtime:registry';
 export interface RealtimeApi {
   project: LiveProject | undefined;
   config: ResolvedConfig | undefined;
+  options: ReturnType<typeof resolveOptions>;
+  /** Loads and reloads the live modules on the server in `vite dev`. */
+  reloader?: LiveReloader;
   /** Generated registry code for the current modules. */
   registryCode(): string;
 }
@@ -40,6 +46,7 @@ export default function realtime(options: RealtimeOptions = {}): Plugin[] {
   const api: RealtimeApi = {
     project: undefined,
     config: undefined,
+    options: resolved,
     registryCode() {
       const project = api.project!;
       return generateRegistry({
@@ -129,7 +136,8 @@ export default function realtime(options: RealtimeOptions = {}): Plugin[] {
       // (node build, vite preview) register the live modules when it starts.
       filter: { id: /[\\/]generated[\\/]server[\\/]internal\.js$/ },
       handler(code) {
-        if (this.environment.config.consumer !== 'server') return null;
+        // In dev the plugin loads the live modules itself (and reloads them on save).
+        if (this.environment.config.consumer !== 'server' || api.config!.command !== 'build') return null;
         return { code: `import ${JSON.stringify(REGISTRY_ID)};\n${code}`, map: null };
       }
     }
@@ -148,7 +156,7 @@ export default function realtime(options: RealtimeOptions = {}): Plugin[] {
     }
   };
 
-  const plugins = [config, scan, stubs, registry, boundary, devSocketPlugin(api)];
+  const plugins = [config, scan, stubs, registry, boundary, devSocketPlugin(api), hmrPlugin(api)];
   // The DevTools overlay exists only in `vite dev` with `devtools` on (the default).
   if (resolved.devtools) plugins.push(devtoolsPlugin(resolved.devtools));
   return plugins;

@@ -1,92 +1,399 @@
 /**
- * Dev-time reload of live modules: when a file under `dir` (or anything a live module
- * imports) is saved, added or removed, the export tables, the `$live` types and stubs, and
- * the server's registrations follow, without a restart and without dropping sockets.
+ * Dev-time loading and reloading of live modules on the server.
  *
- * A file that does not parse or throws while loading leaves the previous handlers in place:
- * the registry swaps its content in one step only after every module registered.
+ * `LiveReloader` holds, per live module, the namespace the runtime serves and the `onDispose`
+ * cleanups its evaluation registered. A reload re-imports only the modules it is given (the
+ * saved file, the live modules that import a saved dependency, files added under `dir`); every
+ * other module comes from the loader's cache. Then the runtime swaps the whole registry in one
+ * step (`Runtime.load`), so handlers of every kind are replaced together and timers restart.
+ *
+ * A module that does not parse, throws while loading or exports something that does not
+ * register keeps its previous handlers and cleanups; the others go ahead. If starting the new
+ * handlers fails, the runtime puts the previous ones back and the whole reload is undone.
+ *
+ * Saves that arrive while a reload runs are collected and applied together in the next one.
+ * Plain class over a small host interface: tests drive it without Vite.
  */
-import type { EnvironmentModuleNode, ViteDevServer } from 'vite';
+import path from 'node:path';
+import { runCleanups, takeUnscopedCleanups, withDisposeScope, type Cleanup } from '../runtime/server/dispose.js';
+import type { HandlerKind } from '../runtime/server/handlers.js';
+import type { WsHooks } from '../runtime/server/hooks.js';
+import { Registry, type ModuleRegistration } from '../runtime/server/registry.js';
+import type { Runtime } from '../runtime/server/runtime.js';
 import { LiveParseError } from './export-table.js';
-import type { RealtimeApi } from './index.js';
-import type { ModuleChange } from './project.js';
+import type { LiveModule } from './generate.js';
+import type { LiveProject } from './project.js';
 
-const RESOLVED_REGISTRY_ID = '\0svelte-realtime:registry';
-const STUB_PREFIX = '\0live:';
-
-/** Whether `module` is the registry or something it imports, directly or not. */
-function reachesRegistry(module: EnvironmentModuleNode, seen = new Set<EnvironmentModuleNode>()): boolean {
-  if (module.id === RESOLVED_REGISTRY_ID) return true;
-  if (seen.has(module)) return false;
-  seen.add(module);
-  for (const importer of module.importers) if (reachesRegistry(importer, seen)) return true;
-  return false;
+/** What went wrong with one file, located as precisely as the error allows. */
+export interface ReloadFailure {
+  /** File relative to the project root. */
+  file: string;
+  /** Absolute file path (for the overlay's link). */
+  absoluteFile: string;
+  line?: number;
+  column?: number;
+  /** What failed, without the location: `threw while loading: db is not defined`. */
+  message: string;
+  stack?: string;
 }
 
-export function reloadOnChange(server: ViteDevServer, api: RealtimeApi, reloadRegistry: () => Promise<void>): void {
-  const project = () => api.project!;
-  const logger = server.config.logger;
-  let queue: Promise<void> = Promise.resolve();
+/** One line for the terminal: `src/live/chat.ts:3:9 threw while loading: boom. ...` */
+export function formatFailure(failure: ReloadFailure): string {
+  const where = failure.line !== undefined ? `${failure.file}:${failure.line}:${failure.column ?? 1}` : failure.file;
+  return `${where} ${failure.message}. Its previous handlers stay active; fix it and save.`;
+}
 
-  const reportError = (error: Error & { file?: string }) => {
-    logger.error(`[svelte-realtime] ${error.message}`, { timestamp: true, error });
-    server.environments.client.hot.send({
-      type: 'error',
-      err: { message: error.message, stack: error.stack ?? '', id: error.file, plugin: 'svelte-realtime' }
-    });
-  };
+export interface ReloadHost {
+  root: string;
+  project: LiveProject;
+  runtime: Runtime;
+  options: { dev: boolean; origins: readonly string[] };
+  /** Imports a server module through the dev server's loader (the instances the app uses). */
+  importModule(file: string): Promise<Record<string, unknown>>;
+  /** Drops a module from the loader's cache, so the next import evaluates it again. */
+  invalidate(file: string): void;
+  /** Tells the developer (terminal, overlay). */
+  reportFailure(failure: ReloadFailure): void;
+  /** Every earlier failure is fixed. */
+  reportRecovered(): void;
+  info(message: string): void;
+}
 
-  /** Refreshes the client stub of a module whose exports changed. */
-  const refreshStub = (change: ModuleChange) => {
-    const graph = server.environments.client.moduleGraph;
-    const stub = graph.getModuleById(STUB_PREFIX + change.path);
-    if (!stub) return;
-    graph.invalidateModule(stub);
-    server.environments.client.hot.send({ type: 'full-reload', path: '*' });
-  };
+/** A request to reload: files to import again, and whether to re-read `dir` (added, deleted files). */
+export interface ReloadRequest {
+  files?: Iterable<string>;
+  rescan?: boolean;
+  hooks?: boolean;
+  /** The saved file that caused it (absolute), for the telemetry event. */
+  trigger?: string;
+}
 
-  const reload = (file: string, event: 'add' | 'change' | 'unlink') => {
-    queue = queue.then(async () => {
-      let change: ModuleChange | undefined;
-      if (project().contains(file)) {
+interface LoadedModule {
+  file: string;
+  registration: ModuleRegistration;
+  cleanups: Cleanup[];
+}
+
+interface LoadedHooks {
+  namespace: WsHooks;
+  cleanups: Cleanup[];
+}
+
+interface Batch {
+  files: Set<string>;
+  rescan: boolean;
+  hooks: boolean;
+  triggers: Set<string>;
+}
+
+type ExportRef = { path: string; kind: string };
+
+const emptyBatch = (): Batch => ({ files: new Set(), rescan: false, hooks: false, triggers: new Set() });
+
+export class LiveReloader {
+  private readonly modules = new Map<string, LoadedModule>();
+  private hooks: LoadedHooks | undefined;
+  private loaded = false;
+  private closed = false;
+  private pending = emptyBatch();
+  private draining: Promise<void> | undefined;
+  /** Files whose last attempt failed (the overlay shows them until they load). */
+  private readonly failing = new Set<string>();
+
+  constructor(private readonly host: ReloadHost) {}
+
+  /** Loads every live module and the hooks (the first time), or waits for that load. */
+  load(): Promise<void> {
+    return this.loaded ? this.idle() : this.schedule({ rescan: true, hooks: true });
+  }
+
+  /** Queues a reload; resolves when it (and anything queued with it) has been applied. */
+  schedule(request: ReloadRequest): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    for (const file of request.files ?? []) this.pending.files.add(file);
+    if (request.rescan) this.pending.rescan = true;
+    if (request.hooks) this.pending.hooks = true;
+    if (request.trigger) this.pending.triggers.add(request.trigger);
+    this.draining ??= this.drain();
+    return this.draining;
+  }
+
+  /** Resolves when no reload is running or queued. */
+  idle(): Promise<void> {
+    return this.draining ?? Promise.resolve();
+  }
+
+  /** Module paths currently served, for tests and messages. */
+  get files(): string[] {
+    return [...this.modules.keys()].sort();
+  }
+
+  /** Runs every module's cleanups (server shutdown). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.idle();
+    const cleanups = [...this.modules.values()].flatMap((m) => m.cleanups);
+    if (this.hooks) cleanups.push(...this.hooks.cleanups);
+    this.modules.clear();
+    this.hooks = undefined;
+    await runCleanups([...cleanups, ...takeUnscopedCleanups()], (error) => this.host.runtime.logError(error, 'onDispose'));
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (!this.closed && (this.pending.files.size > 0 || this.pending.rescan || this.pending.hooks || !this.loaded)) {
+        const batch = this.pending;
+        this.pending = emptyBatch();
         try {
-          change = project().update(file);
+          await this.apply(batch);
         } catch (error) {
-          if (error instanceof LiveParseError || (error as Error).name === 'LiveScanError') return reportError(error as Error);
-          throw error;
+          this.host.runtime.logError(error, 'reload');
         }
-        project().writeTypes();
-        const exportsChanged = change && (event !== 'change' || change.added.length + change.removed.length + change.changed.length > 0);
-        if (change && exportsChanged) refreshStub(change);
       }
-      const ssr = server.environments.ssr.moduleGraph;
-      const registry = ssr.getModuleById(RESOLVED_REGISTRY_ID);
-      if (registry) ssr.invalidateModule(registry);
-      for (const module of ssr.getModulesByFile(file) ?? []) ssr.invalidateModule(module);
+    } finally {
+      this.draining = undefined;
+    }
+  }
+
+  private async apply(batch: Batch): Promise<void> {
+    const started = performance.now();
+    const { project, runtime } = this.host;
+    const first = !this.loaded;
+    const failures: ReloadFailure[] = [];
+    if (first || batch.rescan) {
       try {
-        await reloadRegistry();
+        project.scan(false);
       } catch (error) {
-        reportError(error as Error);
+        failures.push(failureOf(error, this.host.root, project.dir, 'cannot be loaded'));
       }
-    });
-  };
+    }
 
-  const isRelevant = (file: string): boolean => {
-    if (!api.project) return false;
-    if (project().contains(file)) return !file.endsWith('.d.ts');
-    if (file === project().hooksFile) return true;
-    // A module that live modules import (src/lib/server/db.ts...).
-    const modules = server.environments.ssr.moduleGraph.getModulesByFile(file);
-    return [...(modules ?? [])].some((m) => reachesRegistry(m));
-  };
+    const current = new Map(project.list().map((m) => [m.file, m]));
+    const toImport = new Set<string>();
+    for (const file of current.keys()) {
+      if (first || batch.files.has(file) || !this.modules.has(file)) toImport.add(file);
+    }
+    for (const file of batch.files) if (project.broken.has(file)) toImport.add(file);
+    const removed = [...this.modules.keys()].filter((file) => !current.has(file) && !project.broken.has(file));
+    for (const file of removed) this.failing.delete(file);
 
-  server.watcher.on('change', (file) => {
-    if (isRelevant(file)) reload(file, 'change');
-  });
-  server.watcher.on('add', (file) => {
-    if (api.project && (project().contains(file) || file.endsWith('/hooks.ws.ts') || file.endsWith('/hooks.ws.js'))) reload(file, 'add');
-  });
-  server.watcher.on('unlink', (file) => {
-    if (api.project && (project().contains(file) || file === project().hooksFile)) reload(file, 'unlink');
-  });
+    const imported = new Map<string, LoadedModule>();
+    const attempted = new Set<string>();
+    for (const file of [...toImport].sort()) {
+      attempted.add(file);
+      const broken = project.broken.get(file);
+      const table = current.get(file);
+      if (broken || !table) {
+        failures.push(broken ? failureOfParse(broken, this.host.root) : failureOf(new Error('is not a live module'), this.host.root, file, ''));
+        continue;
+      }
+      const loaded = await this.importLive(table);
+      if ('failure' in loaded) failures.push(loaded.failure);
+      else imported.set(file, loaded.module);
+    }
+
+    let hooks = this.hooks;
+    const reloadHooks = first || batch.hooks;
+    if (reloadHooks) {
+      const hooksFile = project.hooksFile;
+      if (!hooksFile) hooks = { namespace: {}, cleanups: [] };
+      else {
+        attempted.add(hooksFile);
+        const cleanups: Cleanup[] = [];
+        try {
+          const { result } = await withDisposeScope(() => this.host.importModule(hooksFile), cleanups);
+          hooks = { namespace: result as WsHooks, cleanups };
+        } catch (error) {
+          await this.cleanup(cleanups);
+          this.host.invalidate(hooksFile);
+          failures.push(failureOf(error, this.host.root, hooksFile, 'threw while loading'));
+        }
+      }
+    }
+
+    const next = new Map(this.modules);
+    for (const file of removed) next.delete(file);
+    for (const [file, module] of imported) next.set(file, module);
+    const registrations = [...next.values()].map((m) => m.registration).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+
+    let rolledBack = failures.length > 0;
+    let applied = true;
+    try {
+      runtime.load({ modules: registrations, hooks: hooks?.namespace ?? {}, options: { dev: this.host.options.dev, origins: this.host.options.origins } });
+    } catch (error) {
+      // The runtime put the previous handlers back: undo this reload's modules too.
+      applied = false;
+      rolledBack = true;
+      for (const module of imported.values()) {
+        await this.cleanup(module.cleanups);
+        this.host.invalidate(module.file);
+      }
+      if (hooks && hooks !== this.hooks) await this.cleanup(hooks.cleanups);
+      failures.push(startFailure(error, this.host.root, [...imported.keys()].map((f) => current.get(f)!), [...batch.triggers][0] ?? project.dir));
+    }
+
+    const before = new Map([...this.modules.values()].map((m) => [m.file, exportRefs(m.registration)]));
+    if (applied) {
+      for (const file of removed) {
+        await this.cleanup(this.modules.get(file)!.cleanups);
+        this.modules.delete(file);
+      }
+      for (const [file, module] of imported) {
+        const old = this.modules.get(file);
+        if (old) await this.cleanup(old.cleanups);
+        this.modules.set(file, module);
+      }
+      if (hooks !== this.hooks) {
+        if (this.hooks) await this.cleanup(this.hooks.cleanups);
+        this.hooks = hooks;
+      }
+    }
+    this.loaded = true;
+
+    const wasFailing = this.failing.size > 0;
+    for (const file of attempted) this.failing.delete(file);
+    for (const failure of failures) {
+      this.failing.add(failure.absoluteFile);
+      this.host.reportFailure(failure);
+    }
+    if (wasFailing && this.failing.size === 0) this.host.reportRecovered();
+
+    const duration = performance.now() - started;
+    const change = applied ? describeChange(before, imported, removed) : { added: [], removed: [], changed: [] };
+    const triggers = [...batch.triggers].map((f) => relative(this.host.root, f));
+    if (!first && applied && imported.size + removed.length > 0) {
+      this.host.info(`reloaded ${triggers.join(', ') || [...imported.keys()].map((f) => relative(this.host.root, f)).join(', ')} in ${Math.round(duration)} ms`);
+    }
+    if (runtime.telemetry.active) {
+      const failure = failures[0];
+      runtime.telemetry.emit({
+        type: 'reload',
+        file: triggers.join(', ') || (first ? relative(this.host.root, project.dir) : ''),
+        ...change,
+        duration,
+        rolledBack,
+        error: failure && { message: formatFailure(failure), file: failure.file, line: failure.line, column: failure.column }
+      });
+    }
+  }
+
+  /** Imports one live module in its own cleanup scope and checks that it registers. */
+  private async importLive(table: LiveModule): Promise<{ module: LoadedModule } | { failure: ReloadFailure }> {
+    const cleanups: Cleanup[] = [];
+    const undo = async () => {
+      await this.cleanup(cleanups);
+      this.host.invalidate(table.file);
+    };
+    let namespace: Record<string, unknown>;
+    try {
+      ({ result: namespace } = await withDisposeScope(() => this.host.importModule(table.file), cleanups));
+    } catch (error) {
+      await undo();
+      return { failure: failureOf(error, this.host.root, table.file, 'threw while loading') };
+    }
+    const registration: ModuleRegistration = {
+      path: table.path,
+      file: table.relative,
+      namespace,
+      exports: table.exports.map((e) => [e.name, e.kind as HandlerKind] as const)
+    };
+    try {
+      // Checked alone first, so one module's mistake does not undo the others' reload.
+      new Registry().register(registration);
+    } catch (error) {
+      await undo();
+      return { failure: { ...failureOf(error, this.host.root, table.file, ''), ...exportPosition(error, table) } };
+    }
+    return { module: { file: table.file, registration, cleanups } };
+  }
+
+  private cleanup(cleanups: readonly Cleanup[]): Promise<void> {
+    return runCleanups(cleanups, (error) => this.host.runtime.logError(error, 'onDispose'));
+  }
+}
+
+function relative(root: string, file: string): string {
+  return path.relative(root, file).split(path.sep).join('/');
+}
+
+function stripFilePrefix(message: string, file: string): string {
+  return message.startsWith(`${file}: `) ? message.slice(file.length + 2) : message;
+}
+
+/** The position of the export an error message names (`...: export hello should be...`), with the file prefix dropped. */
+function exportPosition(error: unknown, table: LiveModule): { message: string; line?: number; column?: number } {
+  const text = error instanceof Error ? error.message : String(error);
+  const message = stripFilePrefix(text.split('\n')[0]!, table.relative);
+  const named = table.exports.find((e) => new RegExp(`\\b${e.name.replace(/\$/g, "\\$")}\\b`).test(message));
+  return named ? { message, ...named.position } : { message };
+}
+
+/**
+ * A failure to start the new handlers (a cron job with a bad schedule...): the runtime does not
+ * say which module, so it is the reloaded module the message names, else the first reloaded one.
+ */
+function startFailure(error: unknown, root: string, modules: LiveModule[], fallback: string): ReloadFailure {
+  const text = error instanceof Error ? error.message : String(error);
+  const module = modules.find((m) => text.includes(m.relative)) ?? modules[0];
+  if (!module) return failureOf(error, root, fallback, 'failed to start');
+  const { message, line, column } = exportPosition(error, module);
+  return { ...failureOf(error, root, module.file, ''), message: `failed to start: ${message}`, line, column };
+}
+
+function exportRefs(registration: ModuleRegistration): ExportRef[] {
+  return registration.exports.map(([name, kind]) => ({ path: `${registration.path}/${name}`, kind }));
+}
+
+/** Which `module/export` paths a reload added, removed, or gave a new handler. */
+function describeChange(before: Map<string, ExportRef[]>, imported: Map<string, LoadedModule>, removedFiles: string[]) {
+  const added: ExportRef[] = [];
+  const removed: ExportRef[] = [];
+  const changed: ExportRef[] = [];
+  for (const file of removedFiles) removed.push(...(before.get(file) ?? []));
+  for (const [file, module] of imported) {
+    const old = new Map((before.get(file) ?? []).map((e) => [e.path, e]));
+    const now = exportRefs(module.registration);
+    for (const ref of now) (old.has(ref.path) ? changed : added).push(ref);
+    const kept = new Set(now.map((e) => e.path));
+    for (const ref of old.values()) if (!kept.has(ref.path)) removed.push(ref);
+  }
+  return { added, removed, changed };
+}
+
+function failureOfParse(error: LiveParseError, root: string): ReloadFailure {
+  const absoluteFile = path.resolve(root, error.file);
+  const location = error.position ? `${error.file}:${error.position.line}:${error.position.column} ` : `${error.file}: `;
+  const message = error.message.startsWith(location) ? error.message.slice(location.length) : error.message;
+  return { file: error.file, absoluteFile, line: error.position?.line, column: error.position?.column, message: `does not parse: ${message}` };
+}
+
+/**
+ * Locates an error thrown while loading a module: Vite's transform errors carry `loc`; a throw
+ * at run time has a stack (already mapped to the source by the loader): its first frame in a
+ * project file outside node_modules, preferring the module being loaded.
+ */
+export function failureOf(error: unknown, root: string, file: string, what: string): ReloadFailure {
+  if (error instanceof LiveParseError) return failureOfParse(error, root);
+  const e = error instanceof Error ? error : new Error(String(error));
+  const text = e.message.split('\n')[0]!;
+  const message = what ? `${what}: ${text}` : text;
+  const loc = (e as { loc?: { file?: string; line: number; column: number } }).loc;
+  if (loc?.line !== undefined) {
+    const at = loc.file ?? file;
+    return { file: relative(root, at), absoluteFile: at, line: loc.line, column: loc.column + 1, message, stack: e.stack };
+  }
+  const frame = stackFrame(e.stack ?? '', root, file);
+  const at = frame?.file ?? file;
+  return { file: relative(root, at), absoluteFile: at, line: frame?.line, column: frame?.column, message, stack: e.stack };
+}
+
+function stackFrame(stack: string, root: string, prefer: string): { file: string; line: number; column: number } | undefined {
+  const frames: { file: string; line: number; column: number }[] = [];
+  for (const match of stack.matchAll(/(?:\(|at )((?:file:\/\/)?\/[^():]+):(\d+):(\d+)\)?$/gm)) {
+    const file = match[1]!.replace(/^file:\/\//, '');
+    if (!file.startsWith(root) || file.includes('/node_modules/')) continue;
+    frames.push({ file, line: Number(match[2]), column: Number(match[3]) });
+  }
+  return frames.find((f) => f.file === prefer) ?? frames[0];
 }

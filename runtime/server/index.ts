@@ -8,6 +8,7 @@ import { getRuntime } from './runtime.js';
 export { live, guard } from './handlers.js';
 export type { LiveFunction, LiveStream, Guard, GuardFunction, StreamOptions } from './handlers.js';
 export { LiveError } from './errors.js';
+export { onDispose } from './dispose.js';
 export type { LiveCron, CronOptions, CronContext, CronFailure, CronJobInfo, CronAction } from './kinds/cron.js';
 export type { LiveDerived, DerivedOptions } from './kinds/derived.js';
 export type { LiveEffect, EffectEvent, EffectContext, EffectOptions } from './kinds/effect.js';

@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { SOCKET_PATH } from '../protocol.js';
 import { Connection } from './connection.js';
+import { runCleanups, takeUnscopedCleanups } from './dispose.js';
 import { handleFrame, unsubscribe, type DispatchContext } from './dispatch.js';
 import { isLiveError } from './errors.js';
 import { upgradeEvent, type WsHooks } from './hooks.js';
@@ -145,6 +146,7 @@ export class Runtime implements DispatchContext {
     this.wss?.close();
     this.wss = undefined;
     this.registry.deactivate();
+    void runCleanups(takeUnscopedCleanups(), (error) => this.logError(error, 'onDispose'));
     this.topics.close();
   }
 

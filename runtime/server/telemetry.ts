@@ -13,7 +13,20 @@ export type TelemetryEvent =
   | { type: 'close'; connection: string; code: number }
   | { type: 'cron'; path: string; topic: string; start: number; duration: number; ok: boolean; manual: boolean; result?: unknown; error?: { message: string; stack?: string } }
   | { type: 'effect'; path: string; topic: string; event: string; start: number; duration: number; ok: boolean; error?: { message: string; stack?: string } }
-  | { type: 'reload'; file: string; added: string[]; removed: string[]; changed: string[]; duration: number; error?: string; rolledBack: boolean };
+  | {
+      type: 'reload';
+      /** The saved file(s), relative to the project. */
+      file: string;
+      /** `module/export` paths with their handler kind. */
+      added: { path: string; kind: string }[];
+      removed: { path: string; kind: string }[];
+      /** Paths whose handler was replaced by the module's new version. */
+      changed: { path: string; kind: string }[];
+      duration: number;
+      /** True when a module kept its previous handlers because its new version failed. */
+      rolledBack: boolean;
+      error?: { message: string; file?: string; line?: number; column?: number };
+    };
 
 export type TelemetryListener = (event: TelemetryEvent) => void;
 

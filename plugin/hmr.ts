@@ -1,0 +1,171 @@
+/**
+ * `svelte-realtime:hmr`: what a save under `dir` (or in a module live modules import) does in
+ * `vite dev`, through Vite's `hotUpdate` hook, once per environment:
+ *
+ * - client: the file's export table is re-read. Same exports: nothing in the browser changes
+ *   (no page update for a new handler body). Other exports: the `$live/x` stub is handed to
+ *   Vite's HMR, which updates the components importing it or reloads the page. A page that
+ *   failed on a `$live/x` that did not exist yet reloads when the file appears.
+ * - ssr: the changed live modules, the live modules importing a changed dependency, and the
+ *   hooks file are reloaded on the server (see LiveReloader); live files stop there.
+ *
+ * The choices are plain functions (`liveDependents`, `clientUpdate`) so tests call them directly.
+ */
+import fs from 'node:fs';
+import type { EnvironmentModuleNode, FSWatcher, HotUpdateOptions, Plugin } from 'vite';
+import type { RealtimeApi } from './index.js';
+import type { LiveProject, ModuleChange } from './project.js';
+import { modulePathOf } from './scan.js';
+
+const STUB_PREFIX = '\0live:';
+const HOOKS_NAMES = ['hooks.ws.ts', 'hooks.ws.js'];
+/** Sent to the page when every reported reload error is fixed: the stubs close Vite's overlay. */
+export const RECOVERED_EVENT = 'svelte-realtime:recovered';
+
+/**
+ * The live module files (and the hooks file) that import any of `modules`, directly or through
+ * other modules, in the server's module graph.
+ */
+export function liveDependents(modules: Iterable<EnvironmentModuleNode>, isServed: (file: string) => boolean): string[] {
+  const found = new Set<string>();
+  const seen = new Set<EnvironmentModuleNode>();
+  const stack = [...modules];
+  while (stack.length > 0) {
+    const module = stack.pop()!;
+    if (seen.has(module)) continue;
+    seen.add(module);
+    if (module.file && isServed(module.file)) found.add(module.file);
+    for (const importer of module.importers) stack.push(importer);
+  }
+  return [...found].sort();
+}
+
+/** Whether a change to a live module's export table needs the browser to see a new stub. */
+export function exportsChanged(change: ModuleChange | undefined): boolean {
+  return change !== undefined && change.added.length + change.removed.length + change.changed.length > 0;
+}
+
+function isHooksFile(project: LiveProject, file: string): boolean {
+  return HOOKS_NAMES.some((name) => file === `${project.root.split('\\').join('/')}/src/${name}`);
+}
+
+/** Vite's file watcher drops a change that follows another to the same file within 50 ms. */
+const WATCHER_THROTTLE_MS = 50;
+
+function mtimeOf(file: string): number | undefined {
+  try {
+    return fs.statSync(file).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Replays a save the watcher dropped: shortly after a change, if the file was written again
+ * since, Vite's `change` event is emitted for it, so the last save always takes effect.
+ */
+function trailingEdge(watcher: FSWatcher) {
+  const timers = new Map<string, ReturnType<typeof setTimeout>>();
+  return (file: string) => {
+    const seen = mtimeOf(file);
+    clearTimeout(timers.get(file));
+    const timer = setTimeout(() => {
+      timers.delete(file);
+      if (mtimeOf(file) !== seen && seen !== undefined) watcher.emit('change', file);
+    }, WATCHER_THROTTLE_MS * 2);
+    timer.unref?.();
+    timers.set(file, timer);
+  };
+}
+
+export function hmrPlugin(api: RealtimeApi): Plugin {
+  /** The project is re-read once per file event, by whichever environment sees it first. */
+  let lastSync: { key: string; change: ModuleChange | undefined; ok: boolean } | undefined;
+  /** `$live/x` paths a page asked for before the file existed. */
+  const missing = new Set<string>();
+  let recheck: ((file: string) => void) | undefined;
+
+  const sync = (project: LiveProject, options: HotUpdateOptions) => {
+    const key = `${options.type}:${options.file}:${options.timestamp}`;
+    if (lastSync?.key === key) return lastSync;
+    let change: ModuleChange | undefined;
+    let ok = true;
+    try {
+      change = project.update(options.file);
+    } catch {
+      ok = false; // the reloader reports it, with its position
+    }
+    if (ok) project.writeTypes();
+    lastSync = { key, change, ok };
+    return lastSync;
+  };
+
+  return {
+    name: 'svelte-realtime:hmr',
+    apply: 'serve',
+    resolveId: {
+      order: 'pre',
+      filter: { id: /^\$live\// },
+      handler(id) {
+        if (this.environment.config.consumer !== 'client' || !api.project) return null;
+        const modulePath = id.slice('$live/'.length).replace(/\.[mc]?[jt]s$/, '');
+        if (!api.project.byPath(modulePath)) missing.add(modulePath);
+        return null;
+      }
+    },
+    transform: {
+      filter: { id: /^\0live:/ },
+      handler(code) {
+        if (this.environment.config.consumer !== 'client') return null;
+        // Closes Vite's error overlay once a broken live module loads again.
+        const listener =
+          `if (import.meta.hot) import.meta.hot.on(${JSON.stringify(RECOVERED_EVENT)}, () => ` +
+          `document.querySelectorAll('vite-error-overlay').forEach((overlay) => overlay.close()));\n`;
+        return { code: code + listener, map: null };
+      }
+    },
+    async hotUpdate(options) {
+      const project = api.project;
+      if (!project) return;
+      const { file, type } = options;
+      if (file === project.typesFile) return [];
+      const modulePath = project.contains(file) ? modulePathOf(project.dir, file) : undefined;
+      const environment = this.environment;
+
+      if (environment.config.consumer === 'client') {
+        if (modulePath === undefined) return;
+        const { change, ok } = sync(project, options);
+        if (!ok) return [];
+        const stub = environment.moduleGraph.getModuleById(STUB_PREFIX + modulePath);
+        if (type === 'create' && missing.delete(modulePath)) {
+          environment.hot.send({ type: 'full-reload', path: '*' });
+          return [];
+        }
+        if (type === 'update' && !exportsChanged(change)) return [];
+        return stub ? [stub] : [];
+      }
+
+      if (environment.name !== 'ssr' || !api.reloader) return;
+      const reloader = api.reloader;
+      recheck ??= trailingEdge(options.server.watcher);
+      if (type === 'update') recheck(file);
+      if (modulePath !== undefined) {
+        sync(project, options);
+        await reloader.schedule({ files: [file], rescan: type !== 'update', trigger: file });
+        return [];
+      }
+      if (isHooksFile(project, file)) {
+        await reloader.schedule({ hooks: true, trigger: file });
+        return;
+      }
+      if (type === 'update' || type === 'delete') {
+        // A module live modules import (src/lib/server/db.ts): reload the ones that use it.
+        const hooksFile = project.hooksFile;
+        const dependents = liveDependents(options.modules, (f) => (project.contains(f) && !!project.byFile(f)) || f === hooksFile);
+        const files = dependents.filter((f) => f !== hooksFile);
+        if (dependents.length > 0) await reloader.schedule({ files, hooks: files.length < dependents.length, trigger: file });
+      }
+      return;
+    }
+  };
+}
