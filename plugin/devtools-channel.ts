@@ -2,8 +2,9 @@
  * The DevTools channel's server side, independent of how messages travel (the plugin carries
  * them over Vite's dev socket).
  *
- * - The telemetry listener is attached only while at least one overlay is connected; with none,
- *   the runtime builds no events at all.
+ * - The telemetry listener is attached only while at least one overlay is connected (and for
+ *   `lingerMs` after the last one leaves, so a reloading page misses nothing); with none, the
+ *   runtime builds no events at all.
  * - While connected, events are kept by reference in a bounded ring per kind (an overlay opened
  *   late sees recent history). Nothing is serialised until an overlay is open: then new events
  *   are turned into bounded previews and sent in batches (every `batchMs`), with a snapshot of
@@ -38,6 +39,8 @@ export interface ChannelOptions {
   capacity?: number;
   batchMs?: number;
   stateMs?: number;
+  /** How long to keep listening after the last overlay left (a page reload reconnects within it). */
+  lingerMs?: number;
 }
 
 /** Largest argument list (JSON characters) an action may carry. */
@@ -68,6 +71,8 @@ export class DevtoolsChannel {
   private readonly capacity: number;
   private readonly batchMs: number;
   private readonly stateMs: number;
+  private readonly lingerMs: number;
+  private lingerTimer: ReturnType<typeof setTimeout> | undefined;
   private n = 0;
   private stopListening: (() => void) | undefined;
   private batchTimer: ReturnType<typeof setInterval> | undefined;
@@ -83,6 +88,7 @@ export class DevtoolsChannel {
     this.capacity = options.capacity ?? 500;
     this.batchMs = options.batchMs ?? 100;
     this.stateMs = options.stateMs ?? 1000;
+    this.lingerMs = options.lingerMs ?? 3000;
   }
 
   /** Whether the runtime's telemetry is being listened to (tests, benchmarks). */
@@ -121,6 +127,8 @@ export class DevtoolsChannel {
 
   connect(client: OverlayClient, open: boolean): void {
     this.overlays.set(client, { open: false, sent: 0 });
+    clearTimeout(this.lingerTimer);
+    this.lingerTimer = undefined;
     if (!this.stopListening) this.stopListening = this.runtime().telemetry.listen((event) => this.capture(event));
     client.send({ kind: 'welcome', server: this.serverId });
     if (open) this.setOpen(client, true);
@@ -140,16 +148,29 @@ export class DevtoolsChannel {
 
   disconnect(client: OverlayClient): void {
     if (!this.overlays.delete(client)) return;
-    if (this.overlays.size === 0) {
-      this.stopListening?.();
-      this.stopListening = undefined;
-      this.rings.clear();
-    }
     this.schedule();
+    if (this.overlays.size > 0 || this.lingerTimer) return;
+    // Keep listening a moment: a page that reloads (a save, a full reload) reconnects and
+    // should see what happened meanwhile. The history stays for the next overlay.
+    this.lingerTimer = setTimeout(() => {
+      this.lingerTimer = undefined;
+      if (this.overlays.size === 0) this.stopListeningNow();
+    }, this.lingerMs);
+    this.lingerTimer.unref?.();
   }
 
   close(): void {
-    for (const client of [...this.overlays.keys()]) this.disconnect(client);
+    this.overlays.clear();
+    this.schedule();
+    clearTimeout(this.lingerTimer);
+    this.lingerTimer = undefined;
+    this.stopListeningNow();
+    this.rings.clear();
+  }
+
+  private stopListeningNow(): void {
+    this.stopListening?.();
+    this.stopListening = undefined;
   }
 
   /** Sends what is new to open overlays (the batch timer calls it; tests may too). */

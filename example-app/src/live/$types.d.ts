@@ -25,6 +25,14 @@ declare module "$live/dashboard" {
   export const activity: Client<Server["activity"]>;
 }
 
+declare module "$live/inspect" {
+  import type { Client } from "svelte-realtime/client";
+  type Server = typeof import("./inspect.js");
+  export const echo: Client<Server["echo"]>;
+  export const fail: Client<Server["fail"]>;
+  export const echoes: Client<Server["echoes"]>;
+}
+
 declare module "$live/rooms" {
   import type { Client } from "svelte-realtime/client";
   type Server = typeof import("./rooms.js");
