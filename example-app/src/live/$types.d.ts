@@ -25,6 +25,12 @@ declare module "$live/dashboard" {
   export const activity: Client<Server["activity"]>;
 }
 
+declare module "$live/greeting" {
+  import type { Client } from "svelte-realtime/client";
+  type Server = typeof import("./greeting.js");
+  export const greeting: Client<Server["greeting"]>;
+}
+
 declare module "$live/inspect" {
   import type { Client } from "svelte-realtime/client";
   type Server = typeof import("./inspect.js");
