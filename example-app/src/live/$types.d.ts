@@ -9,6 +9,12 @@ declare module "$live/admin/users" {
   export const announce: Client<Server["announce"]>;
 }
 
+declare module "$live/board" {
+  import type { Client } from "svelte-realtime/client";
+  type Server = typeof import("./board.js");
+  export const board: Client<Server["board"]>;
+}
+
 declare module "$live/chat" {
   import type { Client } from "svelte-realtime/client";
   type Server = typeof import("./chat.js");

@@ -1,4 +1,5 @@
 import { live, LiveError } from 'svelte-realtime/server';
+import * as v from 'valibot';
 import { db, type Todo } from '$lib/server/db';
 
 function existing(id: string): Todo {
@@ -15,11 +16,17 @@ function title(value: string): string {
 
 export const todos = live.stream('todos', () => db.todos.all());
 
-export const addTodo = live((ctx, text: string) => {
-  const todo = db.todos.insert(title(text));
-  ctx.publish('todos', 'created', todo);
-  return todo;
-});
+// Checked by a schema (any Standard Schema library) and limited to 10 new todos per 10 s per user.
+const NewTodo = v.pipe(v.string(), v.trim(), v.minLength(1, 'A todo needs a title'), v.maxLength(200, 'Keep it under 200 characters'));
+
+export const addTodo = live.rateLimit(
+  { points: 10, window: 10_000 },
+  live.validated(NewTodo, (ctx, text) => {
+    const todo = db.todos.insert(text);
+    ctx.publish('todos', 'created', todo);
+    return todo;
+  })
+);
 
 export const toggleTodo = live((ctx, id: string) => {
   const todo = db.todos.update(id, { done: !existing(id).done })!;
@@ -29,6 +36,8 @@ export const toggleTodo = live((ctx, id: string) => {
 
 export const renameTodo = live((ctx, id: string, text: string) => {
   existing(id);
+  // The page renames optimistically; this refusal is what rolls it back.
+  if (String(text).includes('!')) throw new LiveError('NO_SHOUTING', 'Titles may not contain "!"');
   const todo = db.todos.update(id, { title: title(text) })!;
   ctx.publish('todos', 'updated', todo);
   return todo;

@@ -24,7 +24,31 @@ const messages: Message[] = [];
 const todos = new Map<string, Todo>();
 const rooms = new Map<string, RoomMessage[]>();
 
+export interface Card {
+  id: string;
+  text: string;
+  author: string;
+}
+
+const boards = new Map<string, Card[]>();
+
 export const db = {
+  cards: {
+    list(board: string): Card[] {
+      return boards.get(board) ?? [];
+    },
+    add(board: string, text: string, author: string): Card {
+      const card = { id: randomUUID(), text, author };
+      boards.set(board, [...(boards.get(board) ?? []), card].slice(-200));
+      return card;
+    },
+    remove(board: string, id: string): boolean {
+      const cards = boards.get(board) ?? [];
+      const next = cards.filter((c) => c.id !== id);
+      boards.set(board, next);
+      return next.length !== cards.length;
+    }
+  },
   messages: {
     insert(text: string, author: string): Message {
       const message = { id: randomUUID(), text, author, at: new Date() };

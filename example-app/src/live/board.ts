@@ -1,0 +1,26 @@
+// A collaborative board: live.room bundles the cards, who is here and their cursors under one id.
+import { live, LiveError } from 'svelte-realtime/server';
+import { db } from '$lib/server/db';
+
+export const board = live.room({
+  init: (_ctx, roomId) => db.cards.list(roomId),
+  merge: 'crud',
+  // Logged-in users are one member however many tabs they open; each guest tab is its own.
+  presence: (ctx) => ({
+    id: ctx.user?.id ?? ctx.connection,
+    name: ctx.user?.name ?? `guest ${ctx.connection.slice(-3)}`
+  }),
+  cursors: { throttle: 40 },
+  actions: {
+    add(ctx, text: string) {
+      const trimmed = typeof text === 'string' ? text.trim() : '';
+      if (!trimmed) throw new LiveError('EMPTY', 'A card needs some text');
+      const card = db.cards.add(ctx.room.id, trimmed.slice(0, 140), ctx.user?.name ?? 'guest');
+      ctx.room.publish('created', card);
+      return card;
+    },
+    remove(ctx, id: string) {
+      if (db.cards.remove(ctx.room.id, id)) ctx.room.publish('deleted', id);
+    }
+  }
+});
