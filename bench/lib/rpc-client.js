@@ -1,0 +1,118 @@
+/**
+ * Child process of the rpc suite: the client side of each RPC stack, so the server process
+ * does only the server's work. Answers `{ t: 'latency' | 'throughput', target, url, ... }`.
+ */
+import { WebSocket } from 'ws';
+import { io } from 'socket.io-client';
+import { createTRPCClient, createWSClient, wsLink } from '@trpc/client';
+import { LiveSocket } from '../../dist/runtime/client/socket.js';
+import { encodeFrame } from '../../dist/runtime/protocol.js';
+import { serveParent } from './child.js';
+
+// The browser runtime, unchanged, over Node's `ws` (same WebSocket interface).
+globalThis.WebSocket = WebSocket;
+
+const payload = (n) => ({ n, text: 'ping' });
+
+/** A connected client of one stack: `call(n)` resolves with the echoed payload. */
+async function connect(target, url) {
+  switch (target) {
+    case 'ours': {
+      const socket = new LiveSocket({ url, timeout: 30_000, baseDelay: 500, maxDelay: 15_000 });
+      await socket.call('bench/echo', [payload(0)]);
+      return { call: (n) => socket.call('bench/echo', [payload(n)]), close: () => socket.ws?.close() };
+    }
+    case 'raw': {
+      // The floor: the same bytes our client would put on the wire, echoed, no decoding.
+      const ws = new WebSocket(url, { perMessageDeflate: false });
+      await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
+      const frame = encodeFrame([{ t: 'call', id: 1, path: 'bench/echo', args: [payload(0)] }]);
+      const waiting = [];
+      ws.on('message', () => waiting.shift()());
+      return {
+        call: () => new Promise((resolve) => (waiting.push(resolve), ws.send(frame))),
+        close: () => ws.close()
+      };
+    }
+    case 'socketio': {
+      const socket = io(url, { transports: ['websocket'] });
+      await new Promise((resolve, reject) => (socket.once('connect', resolve), socket.once('connect_error', reject)));
+      return { call: (n) => socket.emitWithAck('echo', payload(n)), close: () => socket.close() };
+    }
+    case 'trpc': {
+      const wsClient = createWSClient({ url, WebSocket });
+      const client = createTRPCClient({ links: [wsLink({ client: wsClient })] });
+      await client.echo.query(payload(0));
+      return { call: (n) => client.echo.query(payload(n)), close: () => wsClient.close() };
+    }
+    default:
+      throw new Error(`unknown target ${target}`);
+  }
+}
+
+/**
+ * Sequential calls, each stack in turn for `block` calls at a time, so every stack meets the
+ * same moments of a shared machine: each call's round trip in ms, per stack.
+ */
+async function latency(clients, { warmup, count, block }) {
+  const samples = {};
+  for (const [target, client] of clients) {
+    samples[target] = [];
+    for (let i = 0; i < warmup; i++) await client.call(i);
+  }
+  for (let done = 0; done < count; done += block) {
+    for (const [target, client] of clients) {
+      for (let i = 0; i < block; i++) {
+        const start = performance.now();
+        await client.call(i);
+        samples[target].push(performance.now() - start);
+      }
+    }
+  }
+  return samples;
+}
+
+/** `total` calls with `inFlight` outstanding at all times. */
+function burst(client, total, inFlight) {
+  return new Promise((resolve, reject) => {
+    let started = 0;
+    let finished = 0;
+    const next = () => {
+      if (started >= total) return;
+      started++;
+      client.call(started).then(() => {
+        if (++finished === total) resolve();
+        else next();
+      }, reject);
+    };
+    for (let i = 0; i < Math.min(inFlight, total); i++) next();
+  });
+}
+
+/** Calls per second with `inFlight` outstanding, each stack in turn for `block` calls at a time. */
+async function throughput(clients, { warmup, count, block, inFlight }) {
+  const elapsed = {};
+  for (const [target, client] of clients) {
+    elapsed[target] = 0;
+    await burst(client, warmup, inFlight);
+  }
+  for (let done = 0; done < count; done += block) {
+    for (const [target, client] of clients) {
+      const start = performance.now();
+      await burst(client, block, inFlight);
+      elapsed[target] += performance.now() - start;
+    }
+  }
+  return Object.fromEntries(Object.entries(elapsed).map(([target, ms]) => [target, (count / ms) * 1000]));
+}
+
+serveParent(async (message) => {
+  const clients = new Map();
+  try {
+    for (const [target, url] of Object.entries(message.targets)) clients.set(target, await connect(target, url));
+    if (message.t === 'latency') return await latency(clients, message);
+    return await throughput(clients, message);
+  } finally {
+    for (const client of clients.values()) client.close();
+  }
+});

@@ -1,0 +1,76 @@
+/**
+ * RPC: round trip of sequential small calls (p50, p99) and throughput with 64 calls in flight.
+ * Our runtime against a raw `ws` echo (the floor), Socket.IO 4 acknowledgements (websocket
+ * transport only) and tRPC over its WebSocket link. Servers run here; clients in a child.
+ */
+import http from 'node:http';
+import { WebSocketServer } from 'ws';
+import { Server as SocketIOServer } from 'socket.io';
+import { initTRPC } from '@trpc/server';
+import { applyWSSHandler } from '@trpc/server/adapters/ws';
+import { live } from '../../dist/runtime/server/index.js';
+import { startChild } from '../lib/child.js';
+import { startRawWs, startRealtime } from '../lib/servers.js';
+import { quantile, row } from '../lib/stats.js';
+
+async function startSocketIO() {
+  const server = http.createServer();
+  const ioServer = new SocketIOServer(server, { transports: ['websocket'], serveClient: false });
+  ioServer.on('connection', (socket) => socket.on('echo', (value, ack) => ack(value)));
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    close: () => new Promise((resolve) => ioServer.close(() => resolve()))
+  };
+}
+
+async function startTRPC() {
+  const t = initTRPC.create();
+  const router = t.router({ echo: t.procedure.input((value) => value).query(({ input }) => input) });
+  const server = http.createServer();
+  const wss = new WebSocketServer({ server });
+  const handler = applyWSSHandler({ wss, router, createContext: () => ({}) });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `ws://127.0.0.1:${server.address().port}`,
+    async close() {
+      handler.broadcastReconnectNotification();
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(() => resolve()));
+    }
+  };
+}
+
+export default async function rpc({ quick }) {
+  // Each request alternates the stacks `block` calls at a time (see rpc-client.js).
+  const sequential = quick ? { warmup: 50, count: 200, block: 50 } : { warmup: 1000, count: 20_000, block: 100 };
+  const parallel = quick ? { warmup: 200, count: 1000, block: 500, inFlight: 64 } : { warmup: 5000, count: 60_000, block: 2000, inFlight: 64 };
+
+  const ours = await startRealtime({ bench: { echo: live((_ctx, value) => value) } });
+  const raw = await startRawWs();
+  const socketio = await startSocketIO();
+  const trpc = await startTRPC();
+  const clients = startChild('./rpc-client.js');
+  try {
+    const samples = await clients.request({ t: 'latency', targets: { ours: ours.url, raw: raw.url }, ...sequential });
+    const rate = await clients.request({
+      t: 'throughput',
+      targets: { ours: ours.url, raw: raw.url, socketio: socketio.url, trpc: trpc.url },
+      ...parallel
+    });
+    const us = (ms) => ms * 1000;
+    const sequentialNote = `${sequential.count} sequential calls of { n, text } each, alternating with the reference ${sequential.block} at a time; client in a child process`;
+    return [
+      row({ name: 'RPC round trip p50', value: us(quantile(samples.ours, 0.5)), unit: 'µs', reference: 'raw ws echo p50', referenceValue: us(quantile(samples.raw, 0.5)), target: '<= 1.25', note: sequentialNote }),
+      row({ name: 'RPC round trip p99', value: us(quantile(samples.ours, 0.99)), unit: 'µs', reference: 'raw ws echo p99', referenceValue: us(quantile(samples.raw, 0.99)), target: '<= 1.25' }),
+      row({ name: 'RPC throughput, 64 in flight', value: rate.ours, unit: 'calls/s', reference: 'raw ws echo', referenceValue: rate.raw, target: '>= 0.75', note: `${parallel.count} calls per stack, alternating ${parallel.block} at a time` }),
+      row({ name: 'RPC throughput vs Socket.IO', value: rate.ours, unit: 'calls/s', reference: 'Socket.IO 4 acks (websocket)', referenceValue: rate.socketio, target: '>= 1.5' }),
+      row({ name: 'RPC throughput vs tRPC', value: rate.ours, unit: 'calls/s', reference: 'tRPC 11 wsLink', referenceValue: rate.trpc, target: '>= 1.5' })
+    ];
+  } finally {
+    await clients.close();
+    await Promise.all([ours.close(), raw.close(), socketio.close(), trpc.close()]);
+  }
+}
