@@ -11,6 +11,9 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { SOCKET_PATH } from '../protocol.js';
 import { Connection } from './connection.js';
 import { runCleanups, takeUnscopedCleanups } from './dispose.js';
+import { handleBinaryFrame } from './kinds/binary.js';
+import { ssrCall, ssrLoad } from './ssr.js';
+import type { Loaded, LoadEvent } from '../client/ssr.js';
 import { handleFrame, unsubscribe, type DispatchContext } from './dispatch.js';
 import { isLiveError } from './errors.js';
 import { upgradeEvent, type WsHooks } from './hooks.js';
@@ -138,6 +141,16 @@ export class Runtime implements DispatchContext {
     console.error(`[svelte-realtime] ${where}:`, error);
   }
 
+  /** `fn.call(event, ...args)` from `+page.server.ts` (see ssr.ts). */
+  ssrCall(path: string, args: unknown[], event: LoadEvent): Promise<unknown> {
+    return ssrCall(this, path, args, event);
+  }
+
+  /** `store.load(event)` from `+page.server.ts` (see ssr.ts). */
+  ssrLoad(path: string, args: unknown[], event: LoadEvent): Promise<Loaded<unknown>> {
+    return ssrLoad(this, path, args, event);
+  }
+
   /** Closes every connection and stops timers. */
   close(): void {
     if (this.heartbeat) clearInterval(this.heartbeat);
@@ -187,7 +200,7 @@ export class Runtime implements DispatchContext {
     if (!this.wss) {
       // The hard cap closes the socket (1009); frames between the soft and the hard cap get a
       // typed FRAME_TOO_LARGE and the connection lives on.
-      this.wss = new WebSocketServer({ noServer: true, maxPayload: this.limits.maxFrameBytes * 4, perMessageDeflate: false });
+      this.wss = new WebSocketServer({ noServer: true, maxPayload: Math.max(this.limits.maxFrameBytes * 4, this.limits.maxBinaryBytes), perMessageDeflate: false });
       this.heartbeat = setInterval(() => this.checkAlive(), HEARTBEAT_MS);
       this.heartbeat.unref?.();
     }
@@ -201,7 +214,7 @@ export class Runtime implements DispatchContext {
     ws.on('pong', () => (conn.alive = true));
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (isBinary) {
-        conn.send({ t: 'error', id: null, code: 'MALFORMED', message: 'Binary frames are not accepted here' });
+        void handleBinaryFrame(this, conn, Array.isArray(data) ? Buffer.concat(data) : new Uint8Array(data as ArrayBuffer | Buffer));
         return;
       }
       handleFrame(this, conn, data.toString());
