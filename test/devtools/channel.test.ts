@@ -220,13 +220,16 @@ describe('DevTools in vite dev (devtools on)', () => {
     overlay.send({ op: 'hello', open: true });
     await overlay.next((m) => m.kind === 'welcome');
     const page = await TestClient.connect(`${dev.origin.replace('http', 'ws')}/__realtime`);
-    const hello = page.id(); // the id the next call gets
     const original = await page.call('notes/addNote', 'replay me');
     expect(original).toMatchObject({ t: 'result' });
-    const connection = (await waitFor(() => overlay.events().find((e) => e.type === 'call' && e.id === hello + 1), 'the call')) as Extract<ServerEvent, { type: 'call' }>;
+    const connection = (await waitFor(
+      () => overlay.events().find((e) => e.type === 'call' && JSON.stringify(e.args).includes('replay me')),
+      'the call'
+    )) as Extract<ServerEvent, { type: 'call' }>;
 
     overlay.send({ op: 'action', ref: 10, secret, action: 'replay', connection: connection.connection, id: connection.id });
     const replay = await overlay.next(isReply(10));
+    if (!replay.ok) throw new Error(JSON.stringify(replay));
     expect(replay).toMatchObject({ ok: true, value: { t: 'object', entries: expect.arrayContaining([['text', { t: 'str', v: 'replay me' }]]) } });
 
     overlay.send({ op: 'action', ref: 11, secret, action: 'server-value', connection: connection.connection, path: 'notes/list', args: [] });
