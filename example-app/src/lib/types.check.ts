@@ -6,8 +6,10 @@
 import { messages, sendMessage } from '$live/chat';
 import { room } from '$live/rooms';
 import { stats } from '$live/admin/users';
+import { addTodo } from '$live/todos';
+import { board } from '$live/board';
 import type { LiveStore } from 'svelte-realtime/client';
-import type { Message, RoomMessage } from '$lib/server/db';
+import type { Card, Message, RoomMessage, Todo } from '$lib/server/db';
 
 export async function typeChecks(): Promise<void> {
   // ctx is removed and the result is inferred from the handler's return.
@@ -37,4 +39,23 @@ export async function typeChecks(): Promise<void> {
   void names;
   // @ts-expect-error stats returns no such field
   void s.nope;
+
+  // A validated and rate-limited function takes the schema's input type.
+  const todo: Todo = await addTodo('milk');
+  void todo;
+  // @ts-expect-error addTodo's schema takes a string
+  await addTodo(42);
+
+  // A room is a function of its id: typed stores, and each action without its ctx.
+  const main = board('main');
+  const cards: LiveStore<Card[]> = main.data;
+  const members: LiveStore<{ id: string; name: string }[]> = main.presence;
+  const added: Card = await main.add('hello');
+  void cards;
+  void members;
+  void added;
+  // @ts-expect-error add takes the card's text
+  await main.add(1);
+  // @ts-expect-error the room has no such action
+  await main.rename('x');
 }
