@@ -13,6 +13,13 @@ export type { LiveCron, CronOptions, CronContext, CronFailure, CronJobInfo, Cron
 export type { LiveDerived, DerivedOptions } from './kinds/derived.js';
 export type { LiveEffect, EffectEvent, EffectContext, EffectOptions } from './kinds/effect.js';
 export type { LiveAggregate, AggregateOptions, AggregateValue, Reducer, ReducerValue, CustomReducer } from './kinds/aggregate.js';
+export type { ValidationIssue } from './kinds/validated.js';
+export type { RateLimitOptions } from './kinds/rate-limit.js';
+export type { LiveBinary, BinaryOptions } from './kinds/binary.js';
+export type { LiveChannel, ChannelOptions, ChannelMerge, ChannelValue } from './kinds/channel.js';
+export type { LiveRoom, RoomConfig, RoomContext, RoomAction } from './kinds/room.js';
+export type { CursorEntry } from './kinds/cursor.js';
+export type { Page } from './kinds/paginate.js';
 export type { LiveContext, LiveUser, Register } from './context.js';
 export type { Upgrade, Open, Close, UpgradeEvent, Cookies, ConnectionInfo, WsHooks } from './hooks.js';
 export type { Limits } from './limits.js';
