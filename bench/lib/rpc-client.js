@@ -16,7 +16,8 @@ const payload = (n) => ({ n, text: 'ping' });
 
 /** A connected client of one stack: `call(n)` resolves with the echoed payload. */
 async function connect(target, url) {
-  switch (target) {
+  // `ours:<variant>` is our runtime in another setup (the devtools suite compares three).
+  switch (target.split(':')[0]) {
     case 'ours': {
       const socket = new LiveSocket({ url, timeout: 30_000, baseDelay: 500, maxDelay: 15_000 });
       await socket.call('bench/echo', [payload(0)]);
