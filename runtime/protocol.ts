@@ -1,11 +1,13 @@
 /**
  * The wire protocol, shared by the client and the server runtime.
  *
- * A text frame is `devalue.stringify([PROTOCOL_VERSION, ...messages])`: the version first,
- * then one or more messages. devalue keeps Date, Map, Set, BigInt, undefined, repeated and
- * cyclic references intact across the wire.
+ * A text frame is an array: the version first, then one or more messages. Frames whose values
+ * are all plain JSON (the usual case) are written with JSON.stringify; any other frame with
+ * `devalue.stringify`, which keeps Date, Map, Set, BigInt, undefined, repeated and cyclic
+ * references intact across the wire. The reader tells them apart by the first element: the
+ * version number in a JSON frame, devalue's index table in a devalue one.
  */
-import { parse, stringify } from 'devalue';
+import { stringify, unflatten } from 'devalue';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -153,11 +155,66 @@ export const ErrorCode = {
 } as const;
 
 export function encodeFrame(messages: readonly (ClientMessage | ServerMessage)[]): string {
-  return stringify([PROTOCOL_VERSION, ...messages]);
+  return encode([PROTOCOL_VERSION, ...messages]);
 }
 
 export function encodeMessage(message: ClientMessage | ServerMessage): string {
-  return stringify([PROTOCOL_VERSION, message]);
+  return encode([PROTOCOL_VERSION, message]);
+}
+
+/** Objects met by the current `isPlain` walk; one set reused by every frame, emptied after each. */
+const seen = new Set<object>();
+/** Deeper values take the devalue path (whose walk does not recurse on the stack). */
+const PLAIN_DEPTH = 64;
+
+function encode(frame: unknown[]): string {
+  let plain: boolean;
+  try {
+    plain = isPlain(frame, 0);
+  } finally {
+    seen.clear();
+  }
+  return plain ? JSON.stringify(frame) : stringify(frame);
+}
+
+/**
+ * True when JSON carries `value` exactly as devalue would: finite numbers other than -0,
+ * strings, booleans, null, dense arrays and Object-prototype objects, each object met once (a
+ * repeated or cyclic reference needs devalue to keep its identity).
+ */
+function isPlain(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case 'object': {
+      if (value === null) return true;
+      if (depth > PLAIN_DEPTH || seen.has(value)) return false;
+      seen.add(value);
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          // A hole reads as undefined too.
+          if (value[i] === undefined || !isPlain(value[i], depth + 1)) return false;
+        }
+        return true;
+      }
+      if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+      for (const key in value) {
+        if (key === '__proto__' || !isPlain((value as Record<string, unknown>)[key], depth + 1)) return false;
+      }
+      return Object.getOwnPropertySymbols(value).length === 0;
+    }
+    default:
+      return false;
+  }
+}
+
+/** JSON.parse reviver that refuses a `__proto__` key, as devalue does. */
+function refuseProto(key: string, value: unknown): unknown {
+  if (key === '__proto__') throw new Error('__proto__ key');
+  return value;
 }
 
 export class ProtocolError extends Error {
@@ -177,7 +234,14 @@ export class ProtocolError extends Error {
 export function decodeFrame(text: string): unknown[] {
   let value: unknown;
   try {
-    value = parse(text);
+    let raw: unknown = JSON.parse(text);
+    if (Array.isArray(raw) && typeof raw[0] === 'number') {
+      // A JSON frame. Its keys are checked only when the text could hold a `__proto__` one.
+      if (text.includes('"__proto__"')) raw = JSON.parse(text, refuseProto);
+      value = raw;
+    } else {
+      value = unflatten(raw as number | unknown[]);
+    }
   } catch {
     throw new ProtocolError(ErrorCode.MALFORMED, 'Frame is not a svelte-realtime frame');
   }

@@ -53,6 +53,10 @@ export function unknownPath(path: string, kind: string): LiveError {
   );
 }
 
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+}
+
 /** Runs the guards of the entry's module; a check returning false refuses with FORBIDDEN. */
 export async function runGuards(entry: RegistryEntry, ctx: LiveContext): Promise<void> {
   for (const check of entry.module.guards) {
@@ -64,7 +68,8 @@ export async function runGuards(entry: RegistryEntry, ctx: LiveContext): Promise
 export function handleFrame(dc: DispatchContext, conn: Connection, text: string): void {
   let messages: unknown[];
   try {
-    if (Buffer.byteLength(text) > dc.limits.maxFrameBytes) {
+    // A UTF-16 unit is at most 3 UTF-8 bytes: only a long text needs counting.
+    if (text.length * 3 > dc.limits.maxFrameBytes && Buffer.byteLength(text) > dc.limits.maxFrameBytes) {
       throw new ProtocolError(ErrorCode.FRAME_TOO_LARGE, `Frame is larger than ${dc.limits.maxFrameBytes} bytes`);
     }
     messages = decodeFrame(text);
@@ -99,7 +104,9 @@ export function handleFrame(dc: DispatchContext, conn: Connection, text: string)
 }
 
 async function handleCall(dc: DispatchContext, conn: Connection, message: CallMessage, bytesIn: number): Promise<void> {
-  const start = performance.now();
+  // Telemetry with no listener costs one property read: the clock is read only for a listener.
+  const timed = dc.telemetry.active;
+  const start = timed ? performance.now() : 0;
   let ok = false;
   let result: unknown;
   let failure: ErrorMessage | undefined;
@@ -115,8 +122,10 @@ async function handleCall(dc: DispatchContext, conn: Connection, message: CallMe
       throw unknownPath(message.path, 'function');
     }
     const ctx = conn.context(message.id);
-    await runGuards(entry, ctx);
-    result = await target(ctx, message.args);
+    if (entry.module.guards.length > 0) await runGuards(entry, ctx);
+    result = target(ctx, message.args);
+    // A synchronous handler's result is sent without waiting a turn of the microtask queue.
+    if (isPromiseLike(result)) result = await result;
     ok = true;
     conn.send({ t: 'result', id: message.id, data: result }, message.path);
   } catch (error) {
@@ -126,7 +135,7 @@ async function handleCall(dc: DispatchContext, conn: Connection, message: CallMe
   } finally {
     if (counted) conn.inFlight--;
   }
-  if (dc.telemetry.active) {
+  if (timed && dc.telemetry.active) {
     dc.telemetry.emit({
       type: 'call',
       connection: conn.id,
