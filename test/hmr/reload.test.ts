@@ -153,3 +153,21 @@ describe('the browser', () => {
     expect(await client.call('late/soon')).toMatchObject({ t: 'result', data: 'here' });
   });
 });
+
+describe('src/hooks.ws.ts', () => {
+  it('reloads when added and edited: new connections get the new upgrade hook', async () => {
+    await app.save('src/live/who.ts', greet('export const me = live((ctx) => ctx.user);'), (e) => e.file === 'src/live/who.ts');
+    const hooks = (name: string) => `export const upgrade = () => ({ name: '${name}' });\n`;
+    await app.save('src/hooks.ws.ts', hooks('h1'));
+    const first = await TestClient.connect(app.url);
+    expect(await first.call('who/me')).toMatchObject({ t: 'result', data: { name: 'h1' } });
+
+    await app.save('src/hooks.ws.ts', hooks('h2'));
+    const second = await TestClient.connect(app.url);
+    expect(await second.call('who/me')).toMatchObject({ t: 'result', data: { name: 'h2' } });
+    // A connection keeps the user it was opened with.
+    expect(await first.call('who/me')).toMatchObject({ t: 'result', data: { name: 'h1' } });
+    first.close();
+    second.close();
+  });
+});
