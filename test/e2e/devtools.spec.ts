@@ -29,8 +29,11 @@ async function openTab(page: Page, name: string): Promise<Locator> {
   return dialog;
 }
 
+/** A screenshot of the page with the panel, kept in the test's output folder and attached to the report. */
 async function attachScreenshot(page: Page, info: TestInfo, name: string) {
-  await info.attach(`devtools-${name}.png`, { body: await page.screenshot(), contentType: 'image/png' });
+  const file = info.outputPath(`devtools-${name}.png`);
+  await page.screenshot({ path: file });
+  await info.attach(`devtools-${name}`, { path: file, contentType: 'image/png' });
 }
 
 test.describe('DevTools in vite dev', () => {
