@@ -162,17 +162,39 @@ export function encodeMessage(message: ClientMessage | ServerMessage): string {
   return encode([PROTOCOL_VERSION, message]);
 }
 
-/** Objects met by the current `isPlain` walk; one set reused by every frame, emptied after each. */
-const seen = new Set<object>();
+/**
+ * Objects met by the current `isPlain` walk, reused by every frame and emptied after each: the
+ * first few in an array (a frame is usually a handful of objects, and scanning those beats
+ * hashing), any beyond in a set.
+ */
+const SCANNED = 16;
+const met: (object | undefined)[] = [];
+let metCount = 0;
+const metMore = new Set<object>();
 /** Deeper values take the devalue path (whose walk does not recurse on the stack). */
 const PLAIN_DEPTH = 64;
+
+/** Records `value` as met; false when it was met before (a repeated or cyclic reference). */
+function meet(value: object): boolean {
+  if (metCount < SCANNED) {
+    for (let i = 0; i < metCount; i++) if (met[i] === value) return false;
+    met[metCount++] = value;
+    return true;
+  }
+  if (metMore.has(value)) return false;
+  if (metCount++ === SCANNED) for (const earlier of met) metMore.add(earlier!);
+  metMore.add(value);
+  return true;
+}
 
 function encode(frame: unknown[]): string {
   let plain: boolean;
   try {
     plain = isPlain(frame, 0);
   } finally {
-    seen.clear();
+    met.fill(undefined, 0, Math.min(metCount, SCANNED));
+    if (metCount > SCANNED) metMore.clear();
+    metCount = 0;
   }
   return plain ? JSON.stringify(frame) : stringify(frame);
 }
@@ -191,8 +213,7 @@ function isPlain(value: unknown, depth: number): boolean {
       return Number.isFinite(value) && !Object.is(value, -0);
     case 'object': {
       if (value === null) return true;
-      if (depth > PLAIN_DEPTH || seen.has(value)) return false;
-      seen.add(value);
+      if (depth > PLAIN_DEPTH || !meet(value)) return false;
       if (Array.isArray(value)) {
         for (let i = 0; i < value.length; i++) {
           // A hole reads as undefined too.

@@ -68,6 +68,8 @@ export interface SocketOptions {
   maxDelay: number;
 }
 
+const resolved = Promise.resolve();
+
 export class LiveSocket {
   readonly status = signal<ConnectionStatus>({ state: 'idle', attempts: 0, latency: null, connection: null });
   private ws: WebSocket | undefined;
@@ -173,9 +175,12 @@ export class LiveSocket {
   private scheduleFlush(): void {
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      queueMicrotask(() => this.flush());
+      // A resolved promise rather than queueMicrotask: as cheap in browsers, far cheaper in Node.
+      resolved.then(this.flushNow);
     }
   }
+
+  private readonly flushNow = (): void => this.flush();
 
   private flush(): void {
     this.flushScheduled = false;

@@ -72,6 +72,11 @@ function isPosition(value: unknown): value is TopicPosition {
  */
 export function depthExceeds(value: unknown, limit: number): boolean {
   if (typeof value !== 'object' || value === null) return false;
+  // Most arguments are small trees: a plain walk settles those without allocating anything.
+  // Only a value that walk cannot clear (deeper than the limit along some path, which a
+  // cycle also is, or too large to walk path by path) gets the exact search below.
+  treeBudget = TREE_WALK_BUDGET;
+  if (treeWithin(value, 1, limit)) return false;
   const order = new Map<object, number>();
   const low = new Map<object, number>();
   const open: object[] = [];
@@ -115,6 +120,37 @@ export function depthExceeds(value: unknown, limit: number): boolean {
 
   visit(value, 1);
   return exceeded;
+}
+
+/** Objects the plain walk may visit (a shared object counts each time it is reached). */
+const TREE_WALK_BUDGET = 256;
+let treeBudget = 0;
+
+/**
+ * True when every path from `node` is at most `limit` objects long, found by following each
+ * path (exact for any value, since it measures every chain); false when it is not, or when the
+ * walk runs out of budget and cannot tell.
+ */
+function treeWithin(node: object, depth: number, limit: number): boolean {
+  if (depth > limit || --treeBudget < 0) return false;
+  if (node instanceof Map) {
+    for (const [key, child] of node) {
+      if (!childWithin(key, depth, limit) || !childWithin(child, depth, limit)) return false;
+    }
+    return true;
+  }
+  if (node instanceof Set) {
+    for (const child of node) if (!childWithin(child, depth, limit)) return false;
+    return true;
+  }
+  for (const key in node) {
+    if (Object.hasOwn(node, key) && !childWithin((node as Record<string, unknown>)[key], depth, limit)) return false;
+  }
+  return true;
+}
+
+function childWithin(child: unknown, depth: number, limit: number): boolean {
+  return typeof child !== 'object' || child === null || treeWithin(child, depth + 1, limit);
 }
 
 function objectChildren(node: object): object[] {

@@ -65,6 +65,18 @@ describe('plain frames', () => {
     expect(() => encodeMessage(result({ [Symbol('s')]: 1 }))).toThrow();
   });
 
+  it('find a repeated object among many, and take a long plain list as JSON', () => {
+    const items = Array.from({ length: 100 }, (_, i) => ({ id: i }));
+    expect(encodeMessage(result(items))).toMatch(/^\[1,/);
+    expect(roundTrip(items)).toEqual(items);
+    const repeated = [...items, items[3]];
+    expect(Array.isArray(JSON.parse(encodeMessage(result(repeated)))[0])).toBe(true);
+    const back = roundTrip(repeated) as object[];
+    expect(back[100]).toBe(back[3]);
+    // The set used past the first objects is emptied too: the same items are plain again.
+    expect(encodeMessage(result(items))).toMatch(/^\[1,/);
+  });
+
   it('reuse nothing from one frame in the next', () => {
     const shared = { n: 1 };
     expect(encodeMessage(result(shared))).toMatch(/^\[1,/);
