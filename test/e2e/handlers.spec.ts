@@ -32,6 +32,10 @@ test('room presence across two browsers: join, and leave when the tab closes', a
   await b.getByRole('button', { name: 'Add' }).click();
   await expect(a.getByTestId('cards').getByText(card)).toBeVisible();
 
+  // A reaction goes through a channel: nothing stored, seen by whoever is there.
+  await a.getByRole('button', { name: 'React 🎉' }).click();
+  await expect(b.getByTestId('reactions')).toHaveText('🎉');
+
   await b.close();
   await expect(here).toHaveCount(1);
   await expect(a.locator('.cursor')).toHaveCount(0);
@@ -107,4 +111,15 @@ test('a validated, rate-limited action shows its refusals', async ({ page }) => 
   await page.getByLabel('New todo').fill('   ');
   await page.getByRole('button', { name: 'Add' }).click();
   await expect(page.getByRole('alert')).toHaveText('Invalid input: A todo needs a title');
+});
+
+test('a file travels as a binary frame; one over the size limit is refused', async ({ page }) => {
+  const room = unique('files').replace(' ', '-');
+  await page.goto(`/board?room=${room}`);
+  await expect(page.getByTestId('connection')).toHaveText('open');
+  await page.getByLabel('Share a file').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello, binary') });
+  await expect(page.getByTestId('cards')).toContainText('📎 notes.txt (13 bytes, sha256 ');
+  await page.getByLabel('Share a file').setInputFiles({ name: 'big.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(300 * 1024) });
+  await expect(page.getByRole('alert')).toHaveText(/^Payload of 307200 bytes is larger than the 262144 bytes board\/inspectFile accepts$/);
+  await expect(page.getByTestId('connection')).toHaveText('open');
 });

@@ -24,3 +24,21 @@ export const board = live.room({
     }
   }
 });
+
+// Ephemeral reactions: a channel stores nothing; clients publish what the check allows.
+const REACTIONS = ['👍', '🎉', '❤️'];
+export const reactions = live.channel((_ctx, roomId: string) => `reactions:${roomId}`, {
+  merge: 'latest',
+  max: 12,
+  publish: (_ctx, event, data) => event === 'react' && typeof data === 'string' && REACTIONS.includes(data)
+});
+
+// Files travel as binary frames; the server answers with what it learned about the bytes.
+export const inspectFile = live.binary(
+  async (_ctx, data, name: string) => {
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', data));
+    const sha256 = [...digest.slice(0, 6)].map((b) => b.toString(16).padStart(2, '0')).join('');
+    return { name: String(name).slice(0, 80), size: data.length, sha256 };
+  },
+  { maxSize: 256 * 1024 }
+);

@@ -35,7 +35,7 @@ export interface BinaryOptions {
 
 export interface LiveBinary<Args extends unknown[], Result> {
   readonly [HANDLER]: 'binary';
-  readonly fn: (ctx: LiveContext, data: Uint8Array, ...args: Args) => Awaitable<Result>;
+  readonly fn: (ctx: LiveContext, data: Uint8Array<ArrayBuffer>, ...args: Args) => Awaitable<Result>;
   readonly maxSize: number;
   readonly __types?: { args: Args; result: Result };
 }
@@ -43,7 +43,7 @@ export interface LiveBinary<Args extends unknown[], Result> {
 const DEFAULT_MAX_SIZE = 1024 * 1024;
 
 export function binary<Args extends unknown[], Result>(
-  fn: (ctx: LiveContext, data: Uint8Array, ...args: Args) => Awaitable<Result>,
+  fn: (ctx: LiveContext, data: Uint8Array<ArrayBuffer>, ...args: Args) => Awaitable<Result>,
   options: BinaryOptions = {}
 ): LiveBinary<Args, Result> {
   if (typeof fn !== 'function') throw new TypeError(`live.binary(fn, options): fn must be a function; got ${typeof fn}`);
