@@ -56,7 +56,9 @@ export default defineConfig({
   ],
   webServer: [
     selected !== 'prod' && {
-      command: `npx vite dev --host 127.0.0.1 --port ${DEV_PORT} --strictPort`,
+      // --force: re-bundle svelte-realtime/client from the current dist/, never a stale copy
+      // from an earlier build (a client older than the server cannot read its frames).
+      command: `npx vite dev --host 127.0.0.1 --port ${DEV_PORT} --strictPort --force`,
       cwd: 'example-app',
       url: `http://127.0.0.1:${DEV_PORT}`,
       reuseExistingServer: false,
