@@ -37,6 +37,23 @@ export const CLOSE_SLOW_CONSUMER = 4008;
 let connectionCounter = 0;
 const resolved = Promise.resolve();
 
+/** Options for sending bytes as a text frame. */
+const TEXT = { binary: false } as const;
+let lastEventText: string | undefined;
+let lastEventBytes: Buffer = Buffer.alloc(0);
+
+/**
+ * The UTF-8 bytes of an event frame. A publish hands the same string to every subscriber in
+ * turn, so it is converted once per publish instead of once per socket.
+ */
+function eventBytes(frame: string): Buffer {
+  if (frame !== lastEventText) {
+    lastEventBytes = Buffer.from(frame);
+    lastEventText = frame;
+  }
+  return lastEventBytes;
+}
+
 export class Connection implements TopicSubscriber {
   readonly id = `c${(++connectionCounter).toString(36)}`;
   readonly subscriptions = new Map<number, Subscription>();
@@ -81,8 +98,12 @@ export class Connection implements TopicSubscriber {
   /** A publish to a topic this connection follows (the same frame goes to every subscriber). */
   sendEvent(topic: string, frame: string): void {
     const held = this.held?.get(topic);
-    if (held) held.frames.push(frame);
-    else this.sendFrame(frame);
+    if (held) {
+      held.frames.push(frame);
+      return;
+    }
+    if (this.outbox.length > 0) this.flush();
+    this.write(eventBytes(frame), TEXT);
   }
 
   /**
@@ -148,13 +169,14 @@ export class Connection implements TopicSubscriber {
     }
   }
 
-  private write(frame: string | Uint8Array): void {
+  private write(frame: string | Uint8Array, options?: { binary: boolean }): void {
     const socket = this.socket;
     if (socket.readyState !== 1) return;
     if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
       socket.close(CLOSE_SLOW_CONSUMER, 'Client is not reading fast enough');
       return;
     }
-    socket.send(frame);
+    if (options) socket.send(frame, options);
+    else socket.send(frame);
   }
 }
