@@ -6,7 +6,7 @@ import { WebSocket } from 'ws';
 import { io } from 'socket.io-client';
 import { createTRPCClient, createWSClient, wsLink } from '@trpc/client';
 import { LiveSocket } from '../../dist/runtime/client/socket.js';
-import { encodeFrame } from '../../dist/runtime/protocol.js';
+import { decodeFrame, encodeFrame } from '../../dist/runtime/protocol.js';
 import { serveParent } from './child.js';
 
 // The browser runtime, unchanged, over Node's `ws` (same WebSocket interface).
@@ -22,6 +22,29 @@ async function connect(target, url) {
       const socket = new LiveSocket({ url, timeout: 30_000, baseDelay: 500, maxDelay: 15_000 });
       await socket.call('bench/echo', [payload(0)]);
       return { call: (n) => socket.call('bench/echo', [payload(n)]), close: () => socket.ws?.close() };
+    }
+    case 'protocol': {
+      // A plain ws client speaking our protocol: encodes each call, decodes each answer.
+      const ws = new WebSocket(url, { perMessageDeflate: false });
+      const waiting = new Map();
+      let id = 0;
+      const hello = new Promise((resolve, reject) => (ws.once('message', resolve), ws.once('error', reject)));
+      await hello;
+      ws.on('message', (data) => {
+        for (const message of decodeFrame(data.toString())) {
+          const resolve = waiting.get(message.id);
+          waiting.delete(message.id);
+          resolve?.(message.data);
+        }
+      });
+      return {
+        call: (n) =>
+          new Promise((resolve) => {
+            waiting.set(++id, resolve);
+            ws.send(encodeFrame([{ t: 'call', id, path: 'bench/echo', args: [payload(n)] }]));
+          }),
+        close: () => ws.close()
+      };
     }
     case 'raw': {
       // The floor: the same bytes our client would put on the wire, echoed, no decoding.
