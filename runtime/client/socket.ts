@@ -208,6 +208,7 @@ export class LiveSocket {
   }
 
   private flushBinary(ws: WebSocket): void {
+    if (this.binaryOutbox.size === 0) return; // the usual case: no iterator per flush
     for (const [id, frame] of this.binaryOutbox) {
       const call = this.calls.get(id);
       if (call) {
