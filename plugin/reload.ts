@@ -102,9 +102,12 @@ export class LiveReloader {
 
   constructor(private readonly host: ReloadHost) {}
 
-  /** Loads every live module and the hooks (the first time), or waits for that load. */
+  /**
+   * Loads every live module and the hooks the first time; afterwards resolves at once (a
+   * reload in progress never holds up a new connection: the current handlers serve it).
+   */
   load(): Promise<void> {
-    return this.loaded ? this.idle() : this.schedule({ rescan: true, hooks: true });
+    return this.loaded ? Promise.resolve() : this.schedule({ rescan: true, hooks: true });
   }
 
   /** Queues a reload; resolves when it (and anything queued with it) has been applied. */

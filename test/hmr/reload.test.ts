@@ -144,9 +144,9 @@ describe('the browser', () => {
   });
 
   it('reloads a page that imported a $live module before its file existed', async () => {
-    await app.server.environments.client.transformRequest('/src/late-page.ts').catch(() => undefined);
     app.write('src/late-page.ts', "import { soon } from '$live/late';\nexport const s = soon;\n");
-    await expect(app.server.environments.client.transformRequest('/src/late-page.ts')).rejects.toThrow(/\$live\/late has no live module/);
+    const load = () => app.server.environments.client.transformRequest('/src/late-page.ts').then(() => 'loaded', (error: Error) => error.message);
+    await expect.poll(load, { timeout: 10_000 }).toMatch(/\$live\/late has no live module/);
     hmr.messages.length = 0;
     await app.save('src/live/late.ts', greet("export const soon = live(() => 'here');"), (e) => e.file === 'src/live/late.ts');
     await hmr.next((m) => m.type === 'full-reload');
