@@ -91,18 +91,32 @@ export function generateTypes(modules: LiveModule[], dir: string): string {
     ''
   ];
   for (const m of modules) {
-    const exported = m.exports.filter((e) => !SERVER_ONLY.has(e.kind));
-    let specifier = path.relative(dir, m.file).split(path.sep).join('/').replace(/\.[mc]?[jt]s$/, '.js');
-    if (!specifier.startsWith('.')) specifier = `./${specifier}`;
-    out.push(`declare module ${str(`$live/${m.path}`)} {`);
-    if (exported.length > 0) {
-      out.push(`  import type { Client } from ${str(CLIENT)};`);
-      out.push(`  type Server = typeof import(${str(specifier)});`);
-      for (const e of exported) out.push(`  export const ${e.name}: Client<Server[${str(e.name)}]>;`);
-    } else {
-      out.push('  export {};');
-    }
-    out.push('}', '');
+    let cached = typeBlocks.get(m);
+    if (cached?.dir !== dir) typeBlocks.set(m, (cached = { dir, block: typesBlock(m, dir) }));
+    out.push(cached.block);
   }
+  return out.join('\n');
+}
+
+/**
+ * Each module's declarations, kept while its module object lives: LiveProject makes a new
+ * object only when the file's content changes, so a save re-renders one block, not all.
+ */
+const typeBlocks = new WeakMap<LiveModule, { dir: string; block: string }>();
+
+function typesBlock(m: LiveModule, dir: string): string {
+  const out: string[] = [];
+  const exported = m.exports.filter((e) => !SERVER_ONLY.has(e.kind));
+  let specifier = path.relative(dir, m.file).split(path.sep).join('/').replace(/\.[mc]?[jt]s$/, '.js');
+  if (!specifier.startsWith('.')) specifier = `./${specifier}`;
+  out.push(`declare module ${str(`$live/${m.path}`)} {`);
+  if (exported.length > 0) {
+    out.push(`  import type { Client } from ${str(CLIENT)};`);
+    out.push(`  type Server = typeof import(${str(specifier)});`);
+    for (const e of exported) out.push(`  export const ${e.name}: Client<Server[${str(e.name)}]>;`);
+  } else {
+    out.push('  export {};');
+  }
+  out.push('}', '');
   return out.join('\n');
 }
