@@ -89,7 +89,8 @@ export default async function plugin({ quick }) {
     const rebuild = [];
     for (let run = 0; run < runs; run++) {
       parseOnly.push(time(() => {
-        for (const file of files) parseSync(file, fs.readFileSync(file, 'utf8'), { sourceType: 'module', lang: 'ts' });
+        // `.program` is read lazily by oxc-parser: taking it is part of parsing for any consumer.
+        for (const file of files) void parseSync(file, fs.readFileSync(file, 'utf8'), { sourceType: 'module', lang: 'ts' }).program;
       }));
       const project = new LiveProject(root, options, quiet);
       cold.push(time(() => {
@@ -118,7 +119,7 @@ export default async function plugin({ quick }) {
     const coldMs = median(cold);
     const shape = `${modules} modules x 5 exports`;
     return [
-      row({ name: `Plugin cold scan+parse+generate (${shape})`, value: coldMs, unit: 'ms', reference: 'oxc parse alone', referenceValue: median(parseOnly), note: 'reference: reading and parsing the same files with oxc-parser, no export tables or generation' }),
+      row({ name: `Plugin cold scan+parse+generate (${shape})`, value: coldMs, unit: 'ms', reference: 'oxc parse alone', referenceValue: median(parseOnly), note: 'reference: reading the same files and parsing them to an AST with oxc-parser, without export tables or generation' }),
       row({ name: 'Plugin warm (nothing changed)', value: median(warm), unit: 'ms', reference: 'cold', referenceValue: coldMs }),
       row({ name: 'Plugin rebuild after one file changes', value: median(rebuild), unit: 'ms', reference: 'cold', referenceValue: coldMs, target: '<= 0.05' })
     ];
