@@ -1,15 +1,15 @@
 /**
  * Client size: what a page with one RPC and one stream ships, the client runtime plus the
- * generated `$live` stub, bundled the way Vite 8 builds an app (rolldown, tree-shaken,
- * minified) and gzipped; against socket.io-client's browser bundle (dist/socket.io.min.js),
- * gzipped the same way.
+ * generated `$live` stub, bundled by Vite's own production build (tree-shaken, minified) and
+ * gzipped; against socket.io-client's browser bundle (dist/socket.io.min.js), gzipped the
+ * same way.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { rolldown } from 'rolldown';
+import { build } from 'vite';
 import { parseLiveModule } from '../../dist/plugin/parse.js';
 import { generateClientStub } from '../../dist/plugin/generate.js';
 import { row } from '../lib/stats.js';
@@ -37,18 +37,15 @@ async function bundlePage(dir) {
   const stub = generateClientStub({ path: 'chat', file: path.join(dir, 'chat.ts'), relative: 'src/live/chat.ts', exports: table.exports });
   fs.writeFileSync(path.join(dir, 'chat-stub.js'), stub);
   fs.writeFileSync(path.join(dir, 'page.js'), PAGE);
-  const bundle = await rolldown({
-    input: path.join(dir, 'page.js'),
-    platform: 'browser',
+  const result = await build({
+    root: dir,
+    configFile: false,
+    logLevel: 'silent',
     resolve: { alias: { 'svelte-realtime/client': clientEntry } },
-    logLevel: 'silent'
+    build: { write: false, minify: true, modulePreload: false, rolldownOptions: { input: path.join(dir, 'page.js') } }
   });
-  try {
-    const { output } = await bundle.generate({ format: 'es', minify: true });
-    return output.filter((o) => o.type === 'chunk').map((o) => o.code).join('\n');
-  } finally {
-    await bundle.close();
-  }
+  const outputs = (Array.isArray(result) ? result : [result]).flatMap((r) => r.output);
+  return outputs.filter((o) => o.type === 'chunk').map((o) => o.code).join('\n');
 }
 
 export default async function clientSize() {
