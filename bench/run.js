@@ -56,7 +56,7 @@ for (const name of selected) {
 }
 
 /** Three significant digits, thousands separated: 1 234, 12.3, 0.0123. */
-export function formatNumber(value) {
+function formatNumber(value) {
   if (!Number.isFinite(value)) return String(value);
   const abs = Math.abs(value);
   if (abs >= 1000) return Math.round(value).toLocaleString('en-US');
