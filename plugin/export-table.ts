@@ -21,6 +21,8 @@ export interface LiveExport {
    */
   topic?: { type: 'static'; value?: string } | { type: 'dynamic' };
   position: SourcePosition;
+  /** Digest of the export's initializer source: a reload compares it to say which exports changed. */
+  fingerprint?: string;
 }
 
 export interface ParseWarning {
@@ -32,6 +34,8 @@ export interface ParseResult {
   exports: LiveExport[];
   /** Shapes the plugin recognised but does not support; printed with file:line. */
   warnings: ParseWarning[];
+  /** Digest of the module's code outside its handler initializers (imports, helpers, constants). */
+  fingerprint: string;
 }
 
 /** Thrown for source the plugin refuses (default export, guard it cannot understand, syntax error). */

@@ -14,6 +14,8 @@ export interface LiveModule {
   /** File relative to the project root, for messages. */
   relative: string;
   exports: LiveExport[];
+  /** Digest of the module's shared code (see ParseResult.fingerprint). */
+  fingerprint?: string;
 }
 
 const CLIENT = 'svelte-realtime/client';

@@ -3,6 +3,7 @@
  * (`live(...)`, `live.stream(...)`, `guard(...)`), which exports the plugin ignores (with a
  * warning), and which source it refuses (default exports, guards it cannot follow, syntax errors).
  */
+import { createHash } from 'node:crypto';
 import { parseSync, visitorKeys } from 'oxc-parser';
 import type {
   Argument,
@@ -87,6 +88,8 @@ interface Context {
   names: Set<string>;
   /** Callee nodes of `guard(...)` calls that initialise an exported const: the only legal guard references. */
   guardCallees: Set<object>;
+  /** Source ranges of handler initializers, left out of the module's shared fingerprint. */
+  handlerRanges: [start: number, end: number][];
 }
 
 /**
@@ -105,14 +108,30 @@ export function parseLiveModule(code: string, file: string): ParseResult {
     exports: [],
     warnings: [],
     names: new Set(),
-    guardCallees: new Set()
+    guardCallees: new Set(),
+    handlerRanges: []
   };
   if (parsed.errors.length > 0) throw syntaxError(cx, parsed.errors[0]);
   const program = parsed.program;
   collectBindings(cx, program);
   for (const statement of program.body) readExportStatement(cx, statement);
   if (cx.imports.guard.size > 0 || cx.imports.namespaces.size > 0) checkGuardReferences(cx, program);
-  return { exports: cx.exports, warnings: cx.warnings };
+  return { exports: cx.exports, warnings: cx.warnings, fingerprint: sharedFingerprint(cx) };
+}
+
+function digest(text: string): string {
+  return createHash('sha1').update(text).digest('base64url').slice(0, 16);
+}
+
+/** The module's code with every handler initializer cut out, digested. */
+function sharedFingerprint(cx: Context): string {
+  let shared = '';
+  let at = 0;
+  for (const [start, end] of cx.handlerRanges.sort((a, b) => a[0] - b[0])) {
+    shared += cx.code.slice(at, start);
+    at = end;
+  }
+  return digest(shared + cx.code.slice(at));
 }
 
 function languageOf(file: string): 'ts' | 'tsx' | 'js' | 'jsx' {
@@ -318,6 +337,10 @@ function readBinding(cx: Context, name: string, binding: LocalBinding, offset: n
     warn(cx, offset, `\`${name}\` is exported with \`${binding.kind}\`; use const: export const ${name} = ${handlerExample(handler)}`);
   }
   const entry: LiveExport = { name, kind: handler.kind, position: positionOf(cx, offset) };
+  if (init) {
+    cx.handlerRanges.push([init.start, init.end]);
+    entry.fingerprint = digest(cx.code.slice(init.start, init.end));
+  }
   if (handler.topic) entry.topic = topicOf(handler.call.arguments[0]);
   cx.exports.push(entry);
 }

@@ -148,7 +148,7 @@ export class LiveProject {
     }
     this.broken.delete(file);
     for (const warning of result.warnings) this.logger.warn(formatWarning(relative, warning));
-    const module: CachedModule = { path: modulePathOf(this.dir, file)!, file, relative, exports: result.exports, code };
+    const module: CachedModule = { path: modulePathOf(this.dir, file)!, file, relative, exports: result.exports, fingerprint: result.fingerprint, code };
     this.modules.set(file, module);
     return module;
   }

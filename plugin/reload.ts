@@ -22,6 +22,7 @@ import { Registry, type ModuleRegistration } from '../runtime/server/registry.js
 import type { Runtime } from '../runtime/server/runtime.js';
 import { LiveParseError } from './export-table.js';
 import type { LiveModule } from './generate.js';
+import type { LiveExport } from './export-table.js';
 import type { LiveProject } from './project.js';
 
 /** What went wrong with one file, located as precisely as the error allows. */
@@ -70,6 +71,8 @@ export interface ReloadRequest {
 
 interface LoadedModule {
   file: string;
+  /** The export table the module was loaded with (fingerprints say what a reload changed). */
+  table: LiveModule;
   registration: ModuleRegistration;
   cleanups: Cleanup[];
 }
@@ -236,7 +239,7 @@ export class LiveReloader {
       failures.push(startFailure(error, this.host.root, [...imported.keys()].map((f) => current.get(f)!), [...batch.triggers][0] ?? project.dir));
     }
 
-    const before = new Map([...this.modules.values()].map((m) => [m.file, exportRefs(m.registration)]));
+    const before = new Map([...this.modules.values()].map((m) => [m.file, m]));
     if (applied) {
       for (const file of removed) {
         await this.cleanup(this.modules.get(file)!.cleanups);
@@ -308,7 +311,7 @@ export class LiveReloader {
       await undo();
       return { failure: { ...failureOf(error, this.host.root, table.file, ''), ...exportPosition(error, table) } };
     }
-    return { module: { file: table.file, registration, cleanups } };
+    return { module: { file: table.file, table, registration, cleanups } };
   }
 
   private cleanup(cleanups: readonly Cleanup[]): Promise<void> {
@@ -344,22 +347,32 @@ function startFailure(error: unknown, root: string, modules: LiveModule[], fallb
   return { ...failureOf(error, root, module.file, ''), message: `failed to start: ${message}`, line, column };
 }
 
-function exportRefs(registration: ModuleRegistration): ExportRef[] {
-  return registration.exports.map(([name, kind]) => ({ path: `${registration.path}/${name}`, kind }));
-}
-
-/** Which `module/export` paths a reload added, removed, or gave a new handler. */
-function describeChange(before: Map<string, ExportRef[]>, imported: Map<string, LoadedModule>, removedFiles: string[]) {
+/**
+ * Which `module/export` paths a reload added, removed, or changed. An export changed when its
+ * own source or kind did; every export of a module changed when its shared code (imports,
+ * helpers) did, or when nothing in the file did (it reloaded because a dependency changed).
+ */
+function describeChange(before: Map<string, LoadedModule>, imported: Map<string, LoadedModule>, removedFiles: string[]) {
   const added: ExportRef[] = [];
   const removed: ExportRef[] = [];
   const changed: ExportRef[] = [];
-  for (const file of removedFiles) removed.push(...(before.get(file) ?? []));
-  for (const [file, module] of imported) {
-    const old = new Map((before.get(file) ?? []).map((e) => [e.path, e]));
-    const now = exportRefs(module.registration);
-    for (const ref of now) (old.has(ref.path) ? changed : added).push(ref);
-    const kept = new Set(now.map((e) => e.path));
-    for (const ref of old.values()) if (!kept.has(ref.path)) removed.push(ref);
+  const ref = (table: LiveModule, e: LiveExport): ExportRef => ({ path: `${table.path}/${e.name}`, kind: e.kind });
+  for (const file of removedFiles) {
+    const { table } = before.get(file)!;
+    for (const e of table.exports) removed.push(ref(table, e));
+  }
+  for (const [file, { table }] of imported) {
+    const previous = before.get(file)?.table;
+    const old = new Map((previous?.exports ?? []).map((e) => [e.name, e]));
+    const same = (e: LiveExport) => old.get(e.name)?.fingerprint === e.fingerprint && old.get(e.name)?.kind === e.kind;
+    const sharedChanged = previous !== undefined && previous.fingerprint !== table.fingerprint;
+    const fileUnchanged = previous !== undefined && !sharedChanged && old.size === table.exports.length && table.exports.every(same);
+    for (const e of table.exports) {
+      if (!old.has(e.name)) added.push(ref(table, e));
+      else if (sharedChanged || fileUnchanged || !same(e)) changed.push(ref(table, e));
+    }
+    const names = new Set(table.exports.map((e) => e.name));
+    for (const e of old.values()) if (!names.has(e.name)) removed.push(ref(previous!, e));
   }
   return { added, removed, changed };
 }

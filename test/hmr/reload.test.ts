@@ -171,3 +171,21 @@ describe('src/hooks.ws.ts', () => {
     second.close();
   });
 });
+
+describe('what a reload reports as changed', () => {
+  const pair = (a: string, b: string, shared = "const suffix = '!';") =>
+    greet(`${shared}\nexport const a = live(() => '${a}' + suffix);\nexport const b = live(() => '${b}' + suffix);`);
+
+  it('names only the exports whose source changed, and every export when shared code did', async () => {
+    const created = await app.save('src/live/pair.ts', pair('a1', 'b1'));
+    expect(created.added.map((e) => e.path).sort()).toEqual(['pair/a', 'pair/b']);
+
+    const one = await app.save('src/live/pair.ts', pair('a2', 'b1'));
+    expect(one).toMatchObject({ added: [], removed: [], changed: [{ path: 'pair/a', kind: 'live' }] });
+    expect(await client.call('pair/a')).toMatchObject({ t: 'result', data: 'a2!' });
+
+    const shared = await app.save('src/live/pair.ts', pair('a2', 'b1', "const suffix = '?';"));
+    expect(shared.changed.map((e) => e.path).sort()).toEqual(['pair/a', 'pair/b']);
+    expect(await client.call('pair/b')).toMatchObject({ t: 'result', data: 'b1?' });
+  });
+});

@@ -32,8 +32,9 @@ describe('recognising handlers', () => {
   it('reads a plain live() export', () => {
     const result = parseLiveModule(src(IMPORT, '', 'export const send = live(async (ctx, text: string) => text);'), FILE);
     expect(result).toEqual({
-      exports: [{ name: 'send', kind: 'live', position: { line: 3, column: 14 } }],
-      warnings: []
+      exports: [{ name: 'send', kind: 'live', position: { line: 3, column: 14 }, fingerprint: expect.any(String) }],
+      warnings: [],
+      fingerprint: expect.any(String)
     });
   });
 
@@ -86,8 +87,8 @@ describe('recognising handlers', () => {
     const code = src(IMPORT, 'const a = live(async () => 1);', 'const c = live(async () => 2);', '', 'export { a as b,', '  c };');
     const result = parseLiveModule(code, FILE);
     expect(result.exports).toEqual([
-      { name: 'b', kind: 'live', position: { line: 5, column: 10 } },
-      { name: 'c', kind: 'live', position: { line: 6, column: 3 } }
+      { name: 'b', kind: 'live', position: { line: 5, column: 10 }, fingerprint: expect.any(String) },
+      { name: 'c', kind: 'live', position: { line: 6, column: 3 }, fingerprint: expect.any(String) }
     ]);
     expect(result.warnings).toEqual([]);
   });
@@ -99,8 +100,9 @@ describe('recognising handlers', () => {
   it('ignores commented-out exports', () => {
     const code = src(IMPORT, '// export const a = live(async () => 1);', '/* export const b = live(async () => 2); */', 'export const c = live(async () => 3);');
     expect(parseLiveModule(code, FILE)).toEqual({
-      exports: [{ name: 'c', kind: 'live', position: { line: 4, column: 14 } }],
-      warnings: []
+      exports: [{ name: 'c', kind: 'live', position: { line: 4, column: 14 }, fingerprint: expect.any(String) }],
+      warnings: [],
+      fingerprint: expect.any(String)
     });
   });
 
@@ -131,13 +133,34 @@ describe('recognising handlers', () => {
   });
 });
 
+describe('fingerprints', () => {
+  const code = (a: string, b: string, shared = 'const k = 1;') =>
+    src(IMPORT, shared, `export const a = live(async () => ${a});`, `export const b = live(async () => ${b});`);
+  const read = (text: string) => parseLiveModule(text, FILE);
+
+  it('change for the export whose source changed, and only for it', () => {
+    const before = read(code('1', '2'));
+    const after = read(code('10', '2'));
+    expect(after.exports[0].fingerprint).not.toBe(before.exports[0].fingerprint);
+    expect(after.exports[1].fingerprint).toBe(before.exports[1].fingerprint);
+    expect(after.fingerprint).toBe(before.fingerprint);
+  });
+
+  it('of the module change when code outside the handlers does', () => {
+    const before = read(code('1', '2'));
+    const after = read(code('1', '2', 'const k = 2;'));
+    expect(after.fingerprint).not.toBe(before.fingerprint);
+    expect(after.exports.map((e) => e.fingerprint)).toEqual(before.exports.map((e) => e.fingerprint));
+  });
+});
+
 describe('stream topics', () => {
   function topic(arg: string) {
     return parseLiveModule(src(IMPORT, `export const s = live.stream(${arg}, async () => []);`), FILE).exports[0];
   }
 
   it('reads a static string topic', () => {
-    expect(topic("'chat'")).toEqual({ name: 's', kind: 'stream', topic: { type: 'static', value: 'chat' }, position: { line: 2, column: 14 } });
+    expect(topic("'chat'")).toEqual({ name: 's', kind: 'stream', topic: { type: 'static', value: 'chat' }, position: { line: 2, column: 14 }, fingerprint: expect.any(String) });
   });
 
   it('reads a template topic without expressions', () => {
@@ -263,7 +286,7 @@ describe('warnings', () => {
       "import type { W } from './w';",
       'export { W };'
     );
-    expect(parseLiveModule(code, FILE)).toEqual({ exports: [], warnings: [] });
+    expect(parseLiveModule(code, FILE)).toEqual({ exports: [], warnings: [], fingerprint: expect.any(String) });
   });
 
   it('warns on re-exports and adds no entry', () => {
@@ -278,7 +301,7 @@ describe('warnings', () => {
   });
 
   it('ignores type-only re-exports', () => {
-    expect(parseLiveModule(src("export type { T } from './t';", "export type * from './t';"), FILE)).toEqual({ exports: [], warnings: [] });
+    expect(parseLiveModule(src("export type { T } from './t';", "export type * from './t';"), FILE)).toEqual({ exports: [], warnings: [], fingerprint: expect.any(String) });
   });
 
   it('warns on string export names and adds no entry', () => {
