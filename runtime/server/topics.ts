@@ -2,8 +2,10 @@
  * Topic pub/sub with a sequence number per topic.
  *
  * A topic exists while it has subscribers, and for `retainMs` after the last one leaves, so a
- * client that reconnects can resume from its last sequence number. Each publish is encoded
- * once and the same frame goes to every subscribed connection.
+ * client that reconnects can resume from its last sequence number. At most `maxRetained`
+ * topics are kept that way (the oldest go first), so clients subscribing to many topics in
+ * turn cannot grow the server's memory. Each publish is encoded once and the same frame goes
+ * to every subscribed connection.
  */
 import { encodeMessage, type TopicPosition } from '../protocol.js';
 
@@ -32,6 +34,8 @@ interface TopicState {
 export interface TopicsOptions {
   historySize?: number;
   retainMs?: number;
+  /** Topics kept without subscribers at once; past it the longest-retained is dropped. Default 10 000. */
+  maxRetained?: number;
   /** Where errors thrown by server-side listeners go (they never reach the publisher). */
   onListenerError?: (error: unknown, topic: string) => void;
 }
@@ -49,12 +53,16 @@ export class Topics {
   private readonly topics = new Map<string, TopicState>();
   private readonly historySize: number;
   private readonly retainMs: number;
+  private readonly maxRetained: number;
+  /** Topics without subscribers, oldest first (a Set keeps insertion order). */
+  private readonly retained = new Set<string>();
   private readonly listeners = new Map<string, Set<TopicListener>>();
   private readonly onListenerError: (error: unknown, topic: string) => void;
 
   constructor(options: TopicsOptions = {}) {
     this.historySize = options.historySize ?? 256;
     this.retainMs = options.retainMs ?? 60_000;
+    this.maxRetained = options.maxRetained ?? 10_000;
     this.onListenerError = options.onListenerError ?? ((error, topic) => console.error(`[svelte-realtime] listener of ${topic}:`, error));
   }
 
@@ -105,17 +113,7 @@ export class Topics {
   subscribe(topic: string, subscriber: TopicSubscriber, start?: TopicStarter): TopicPosition {
     let state = this.topics.get(topic);
     const created = !state;
-    if (!state) {
-      state = {
-        epoch: `${epochPrefix}${(++epochCounter).toString(36)}`,
-        seq: 0,
-        history: new Array(this.historySize),
-        subscribers: new Map(),
-        retainTimer: undefined,
-        stop: undefined
-      };
-      this.topics.set(topic, state);
-    }
+    state ??= this.create(topic);
     if (state.subscribers.size === 0 && start) {
       try {
         state.stop = start() ?? undefined;
@@ -128,6 +126,7 @@ export class Topics {
     if (state.retainTimer) {
       clearTimeout(state.retainTimer);
       state.retainTimer = undefined;
+      this.retained.delete(topic);
     }
     state.subscribers.set(subscriber, (state.subscribers.get(subscriber) ?? 0) + 1);
     return { epoch: state.epoch, seq: state.seq };
@@ -139,22 +138,8 @@ export class Topics {
    * resume from this position and receive what was published since.
    */
   position(topic: string): TopicPosition {
-    let state = this.topics.get(topic);
-    if (!state) {
-      state = {
-        epoch: `${epochPrefix}${(++epochCounter).toString(36)}`,
-        seq: 0,
-        history: new Array(this.historySize),
-        subscribers: new Map(),
-        retainTimer: undefined,
-        stop: undefined
-      };
-      this.topics.set(topic, state);
-    }
-    if (state.subscribers.size === 0) {
-      if (state.retainTimer) clearTimeout(state.retainTimer);
-      this.retain(topic, state);
-    }
+    const state = this.topics.get(topic) ?? this.create(topic);
+    if (state.subscribers.size === 0) this.retain(topic, state);
     return { epoch: state.epoch, seq: state.seq };
   }
 
@@ -205,6 +190,7 @@ export class Topics {
       this.stop(topic, state);
     }
     this.topics.clear();
+    this.retained.clear();
     this.listeners.clear();
   }
 
@@ -219,10 +205,39 @@ export class Topics {
     }
   }
 
-  private retain(topic: string, state: TopicState): void {
-    state.retainTimer = setTimeout(() => {
-      if (state.subscribers.size === 0 && this.topics.get(topic) === state) this.topics.delete(topic);
-    }, this.retainMs);
-    state.retainTimer.unref?.();
+  /** A new topic with a fresh epoch: positions from any earlier life of the topic cannot resume. */
+  private create(topic: string): TopicState {
+    const state: TopicState = {
+      epoch: `${epochPrefix}${(++epochCounter).toString(36)}`,
+      seq: 0,
+      // Grows with the first publishes: a topic that never gets an event costs no history.
+      history: [],
+      subscribers: new Map(),
+      retainTimer: undefined,
+      stop: undefined
+    };
+    this.topics.set(topic, state);
+    return state;
   }
+
+  private retain(topic: string, state: TopicState): void {
+    if (state.retainTimer) clearTimeout(state.retainTimer);
+    state.retainTimer = setTimeout(() => this.drop(topic, state), this.retainMs);
+    state.retainTimer.unref?.();
+    this.retained.delete(topic);
+    this.retained.add(topic);
+    if (this.retained.size > this.maxRetained) {
+      const oldest = this.retained.values().next().value!;
+      this.drop(oldest, this.topics.get(oldest));
+    }
+  }
+
+  /** Ends a topic's retention: forgotten unless a subscriber came back meanwhile. */
+  private drop(topic: string, state: TopicState | undefined): void {
+    this.retained.delete(topic);
+    if (!state || state.subscribers.size > 0 || this.topics.get(topic) !== state) return;
+    if (state.retainTimer) clearTimeout(state.retainTimer);
+    this.topics.delete(topic);
+  }
+
 }
