@@ -103,19 +103,57 @@ export function handleFrame(dc: DispatchContext, conn: Connection, text: string)
   }
 }
 
+/**
+ * Counts a call against the connection's in-flight limit, or refuses it with LIMIT. The caller
+ * decrements `conn.inFlight` when the call ends, if (and only if) this returned.
+ */
+export function admitCall(dc: DispatchContext, conn: Connection): void {
+  if (conn.inFlight >= dc.limits.maxInFlight) {
+    throw new LiveError(ErrorCode.LIMIT, `More than ${dc.limits.maxInFlight} calls in flight on this connection; wait for some to finish`);
+  }
+  conn.inFlight++;
+}
+
+/** Answers a failed call: the error to the caller, and to the log when it is not the caller's doing. */
+export function failCall(dc: DispatchContext, conn: Connection, id: number, path: string, error: unknown): ErrorMessage {
+  if (!isLiveError(error) && !(error instanceof ProtocolError)) dc.logError(error, path || 'call');
+  const failure = errorMessage(id, error, dc.dev);
+  conn.send(failure, path);
+  return failure;
+}
+
+/** The telemetry of one finished call (callers check `dc.telemetry.active` first). */
+export function reportCall(
+  dc: DispatchContext,
+  conn: Connection,
+  call: { id: number; path: string; args: unknown[]; start: number; bytesIn: number; result?: unknown; failure?: ErrorMessage }
+): void {
+  const { failure } = call;
+  dc.telemetry.emit({
+    type: 'call',
+    connection: conn.id,
+    path: call.path,
+    args: call.args,
+    id: call.id,
+    start: call.start,
+    duration: performance.now() - call.start,
+    ok: failure === undefined,
+    result: call.result,
+    error: failure && { code: failure.code, message: failure.message, stack: failure.stack },
+    bytesIn: call.bytesIn
+  });
+}
+
 async function handleCall(dc: DispatchContext, conn: Connection, message: CallMessage, bytesIn: number): Promise<void> {
   // Telemetry with no listener costs one property read: the clock is read only for a listener.
   const timed = dc.telemetry.active;
   const start = timed ? performance.now() : 0;
-  let ok = false;
   let result: unknown;
   let failure: ErrorMessage | undefined;
-  const counted = conn.inFlight < dc.limits.maxInFlight;
+  let admitted = false;
   try {
-    if (!counted) {
-      throw new LiveError(ErrorCode.LIMIT, `More than ${dc.limits.maxInFlight} calls in flight on this connection; wait for some to finish`);
-    }
-    conn.inFlight++;
+    admitCall(dc, conn);
+    admitted = true;
     const entry = dc.registry.get(message.path);
     const target = entry && callTarget(entry.handler);
     if (!entry || !target) {
@@ -126,29 +164,14 @@ async function handleCall(dc: DispatchContext, conn: Connection, message: CallMe
     result = target(ctx, message.args);
     // A synchronous handler's result is sent without waiting a turn of the microtask queue.
     if (isPromiseLike(result)) result = await result;
-    ok = true;
     conn.send({ t: 'result', id: message.id, data: result }, message.path);
   } catch (error) {
-    if (!isLiveError(error)) dc.logError(error, message.path);
-    failure = errorMessage(message.id, error, dc.dev);
-    conn.send(failure, message.path);
+    failure = failCall(dc, conn, message.id, message.path, error);
   } finally {
-    if (counted) conn.inFlight--;
+    if (admitted) conn.inFlight--;
   }
   if (timed && dc.telemetry.active) {
-    dc.telemetry.emit({
-      type: 'call',
-      connection: conn.id,
-      path: message.path,
-      args: message.args,
-      id: message.id,
-      start,
-      duration: performance.now() - start,
-      ok,
-      result,
-      error: failure && { code: failure.code, message: failure.message, stack: failure.stack },
-      bytesIn
-    });
+    reportCall(dc, conn, { id: message.id, path: message.path, args: message.args, start, bytesIn, result, failure });
   }
 }
 

@@ -21,8 +21,8 @@ import {
 } from '../../protocol.js';
 import type { Connection } from '../connection.js';
 import type { LiveContext } from '../context.js';
-import { errorMessage, runGuards, unknownPath, type DispatchContext } from '../dispatch.js';
-import { isLiveError, LiveError } from '../errors.js';
+import { admitCall, errorMessage, failCall, reportCall, runGuards, unknownPath, type DispatchContext } from '../dispatch.js';
+import { LiveError } from '../errors.js';
 import { HANDLER, handlerKind } from '../handlers.js';
 import { depthExceeds } from '../limits.js';
 
@@ -72,16 +72,15 @@ export async function handleBinaryFrame(dc: DispatchContext, conn: Connection, f
     conn.send(errorMessage(null, error, dc.dev));
     return;
   }
-  const start = performance.now();
+  const timed = dc.telemetry.active;
+  const start = timed ? performance.now() : 0;
   const id = header.id;
   let path = '';
   let failure: ErrorMessage | undefined;
-  const counted = conn.inFlight < dc.limits.maxInFlight;
+  let admitted = false;
   try {
-    if (!counted) {
-      throw new LiveError(ErrorCode.LIMIT, `More than ${dc.limits.maxInFlight} calls in flight on this connection; wait for some to finish`);
-    }
-    conn.inFlight++;
+    admitCall(dc, conn);
+    admitted = true;
     if (header.pathLength === 0) throw new ProtocolError(ErrorCode.MALFORMED, 'A binary call needs a path');
     if (header.pathLength > dc.limits.maxPathLength) throw new ProtocolError(ErrorCode.LIMIT, `Path is longer than ${dc.limits.maxPathLength} characters`);
     if (header.argsLength > dc.limits.maxFrameBytes) {
@@ -110,25 +109,12 @@ export async function handleBinaryFrame(dc: DispatchContext, conn: Connection, f
     if (bytes) conn.sendFrame(encodeBinaryFrame({ type: BinaryFrameType.result, id, path: '', args: [], payload: bytes }));
     else conn.send({ t: 'result', id, data: result }, path);
   } catch (error) {
-    if (!isLiveError(error) && !(error instanceof ProtocolError)) dc.logError(error, path || 'binary call');
-    failure = errorMessage(id, error, dc.dev);
-    conn.send(failure, path);
+    failure = failCall(dc, conn, id, path, error);
   } finally {
-    if (counted) conn.inFlight--;
+    if (admitted) conn.inFlight--;
   }
-  if (dc.telemetry.active) {
-    dc.telemetry.emit({
-      type: 'call',
-      connection: conn.id,
-      path,
-      args: [{ bytes: header.payloadLength }],
-      id,
-      start,
-      duration: performance.now() - start,
-      ok: failure === undefined,
-      error: failure && { code: failure.code, message: failure.message, stack: failure.stack },
-      bytesIn: frame.length
-    });
+  if (timed && dc.telemetry.active) {
+    reportCall(dc, conn, { id, path, args: [{ bytes: header.payloadLength }], start, bytesIn: frame.length, failure });
   }
 }
 

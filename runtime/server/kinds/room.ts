@@ -15,7 +15,7 @@ import type { LiveContext } from '../context.js';
 import { LiveError } from '../errors.js';
 import { HANDLER, type ActivationHost } from '../handlers.js';
 import type { SubscriptionStart } from '../subscribable.js';
-import { CursorTracker, type CursorEntry } from './cursor.js';
+import { CursorTracker } from './cursor.js';
 import { identityOf } from './identity.js';
 import { PresenceTracker, presenceParts } from './presence.js';
 
