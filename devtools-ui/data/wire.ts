@@ -73,16 +73,9 @@ export interface TopicInfo {
   merge?: string;
 }
 
-export interface CronJobInfo {
-  path: string;
-  schedule: string;
-  timezone?: string;
-  topic: string;
-  paused: boolean;
-  running: boolean;
-  nextRun: number | null;
-  lastRuns: { start: number; duration: number; ok: boolean; error?: string }[];
-}
+/** One cron job as `runtime.cronJobs()` reports it (type only: erased when the overlay is compiled). */
+import type { CronJobInfo } from '../../runtime/server/kinds/cron.js';
+export type { CronJobInfo };
 
 /** What the server holds now (sent while an overlay is open, about once a second). */
 export interface ServerState {
