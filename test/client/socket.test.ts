@@ -1,21 +1,15 @@
 /**
  * The browser client runtime's socket (LiveSocket, RpcError) in Node, against a real server.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { RpcError } from '../../runtime/client/index.js';
 import type { ConnectionStatus } from '../../runtime/client/socket.js';
 import { live, LiveError } from '../../runtime/server/index.js';
-import { clientSocket, record, until, useNodeWebSocket } from '../helpers/client.js';
+import { clientSocket, record, until, useClientTests } from '../helpers/client.js';
 import { deferred, module, startServer, waitFor, type TestServer } from '../helpers/server.js';
 
-let restore: () => void;
-beforeAll(() => (restore = useNodeWebSocket()));
-afterAll(() => restore());
-
 let server: TestServer | undefined;
-const cleanups: (() => void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
+const cleanups = useClientTests(async () => {
   await server?.close();
   server = undefined;
   vi.restoreAllMocks();

@@ -3,23 +3,17 @@
  * rollback, hydration from a server-side load (and resuming from it), cursor pagination,
  * presence, and server rendering through the `$live` exports (`load(event)`, `.call(event)`).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { __rpc, __stream } from '../../runtime/client/index.js';
 import type { Loaded, LoadEvent } from '../../runtime/client/ssr.js';
 import { createStream, type LiveStore } from '../../runtime/client/stream.js';
 import type { LiveSocket } from '../../runtime/client/socket.js';
 import { guard, live, LiveError } from '../../runtime/server/index.js';
-import { clientSocket, record, until, useNodeWebSocket } from '../helpers/client.js';
+import { clientSocket, record, until, useClientTests } from '../helpers/client.js';
 import { module, startServer, type TestServer } from '../helpers/server.js';
 
-let restore: () => void;
-beforeAll(() => (restore = useNodeWebSocket()));
-afterAll(() => restore());
-
 let server: TestServer | undefined;
-const cleanups: (() => void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) cleanup();
+const cleanups = useClientTests(async () => {
   await server?.close();
   server = undefined;
 });

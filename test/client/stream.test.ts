@@ -2,21 +2,15 @@
  * Stream stores of the browser client runtime in Node, against a real server: values, status
  * and error stores, resume across a dropped socket, re-init on a gap, several stores per topic.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LiveSocket } from '../../runtime/client/socket.js';
 import { createStream, type LiveStore } from '../../runtime/client/stream.js';
 import { guard, live, LiveError } from '../../runtime/server/index.js';
-import { clientSocket, record, until, useNodeWebSocket } from '../helpers/client.js';
+import { clientSocket, record, until, useClientTests } from '../helpers/client.js';
 import { deferred, module, startServer, waitFor, type TestServer } from '../helpers/server.js';
 
-let restore: () => void;
-beforeAll(() => (restore = useNodeWebSocket()));
-afterAll(() => restore());
-
 let server: TestServer | undefined;
-const cleanups: (() => void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
+const cleanups = useClientTests(async () => {
   await server?.close();
   server = undefined;
 });

@@ -2,6 +2,7 @@
  * Running the browser client runtime (runtime/client) in Node against a real server: ws's
  * WebSocket stands in for the browser's, and stores are observed through their subscribers.
  */
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { WebSocket } from 'ws';
 import { LiveSocket, type SocketOptions } from '../../runtime/client/socket.js';
 import type { Readable } from '../../runtime/client/store.js';
@@ -14,6 +15,25 @@ export function useNodeWebSocket(): () => void {
   return () => {
     scope.WebSocket = saved;
   };
+}
+
+/**
+ * The hooks every client test file needs: ws as the WebSocket for the whole file, and after each
+ * test the registered cleanups (in reverse) and then `afterEachTest` (close the test's server).
+ * Returns the cleanup list to push to.
+ */
+export function useClientTests(afterEachTest: () => Promise<void> | void): (() => void)[] {
+  const cleanups: (() => void)[] = [];
+  let restore = () => {};
+  beforeAll(() => {
+    restore = useNodeWebSocket();
+  });
+  afterAll(() => restore());
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) cleanup();
+    await afterEachTest();
+  });
+  return cleanups;
 }
 
 /** A client socket to `url` with short reconnect delays, so tests do not wait on backoff. */
