@@ -15,7 +15,7 @@ import realtime from '../../plugin/index.js';
 import type { RealtimeOptions } from '../../plugin/options.js';
 import { getRuntime, resetRuntime } from '../../runtime/server/runtime.js';
 import { CHANNEL_EVENT, type ChannelMessage, type ServerEvent } from '../../devtools-ui/data/wire.js';
-import { TestClient } from '../helpers/server.js';
+import { TestClient, waitFor } from '../helpers/server.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -115,16 +115,6 @@ class Overlay {
 }
 
 const isReply = (ref: number) => (m: ChannelMessage): m is Extract<ChannelMessage, { kind: 'reply' }> => m.kind === 'reply' && m.ref === ref;
-
-async function waitFor<T>(test: () => T | undefined | false, what: string, timeout = 10_000): Promise<T> {
-  const end = Date.now() + timeout;
-  for (;;) {
-    const value = test();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('DevTools in vite dev (devtools on)', () => {
   let dev: DevServer;

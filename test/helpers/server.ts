@@ -200,10 +200,12 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T)
   return { promise, resolve };
 }
 
-/** Polls `check` until it returns true (state reached through another socket, a log line...). */
-export async function waitFor(check: () => boolean, what = 'condition', timeout = 5000): Promise<void> {
+/** Polls `test` until it returns a value (or true): state reached through another socket, a log line... */
+export async function waitFor<T>(test: () => T | undefined | false, what = 'condition', timeout = 5000): Promise<T> {
   const end = Date.now() + timeout;
-  while (!check()) {
+  for (;;) {
+    const value = test();
+    if (value !== undefined && value !== false) return value;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }

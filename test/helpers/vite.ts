@@ -21,6 +21,7 @@ import realtime from '../../plugin/index.js';
 import type { RealtimeOptions } from '../../plugin/options.js';
 import { getRuntime, resetRuntime, type Runtime } from '../../runtime/server/runtime.js';
 import type { TelemetryEvent } from '../../runtime/server/telemetry.js';
+import { waitFor } from './server.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../..');
@@ -64,16 +65,7 @@ function capturingLogger(logs: DevApp['logs']): Logger {
   return logger;
 }
 
-/** Polls `test` until it returns a value or `timeout` passes (for conditions without events). */
-export async function waitFor<T>(test: () => T | undefined | false, timeout = 10_000, what = 'condition'): Promise<T> {
-  const end = Date.now() + timeout;
-  for (;;) {
-    const value = test();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+export { waitFor };
 
 export async function startDevApp(fixture: string, label: string, options: RealtimeOptions = {}): Promise<DevApp> {
   const root = path.join(repo, 'test/.work', `${label}-${process.pid}`);
@@ -109,7 +101,7 @@ export async function startDevApp(fixture: string, label: string, options: Realt
 
   const file = (relative: string) => path.join(root, relative).split(path.sep).join('/');
   const reload: DevApp['reload'] = async (test = () => true, after = reloads.length, timeout = 15_000) =>
-    waitFor(() => reloads.slice(after).find(test), timeout, 'a reload');
+    waitFor(() => reloads.slice(after).find(test), 'a reload', timeout);
 
   const app: DevApp = {
     root,
@@ -140,11 +132,11 @@ export async function startDevApp(fixture: string, label: string, options: Realt
         socket.once('open', () => resolve());
         socket.once('error', reject);
       });
-      await waitFor(() => messages.some((m) => m.type === 'connected'), 5000, 'the HMR socket');
+      await waitFor(() => messages.some((m) => m.type === 'connected'), 'the HMR socket');
       return {
         messages,
         async next(test, timeout = 10_000) {
-          const found = await waitFor(() => messages.find(test), timeout, 'an HMR message');
+          const found = await waitFor(() => messages.find(test), 'an HMR message', timeout);
           messages.splice(messages.indexOf(found), 1);
           return found;
         },

@@ -60,7 +60,7 @@ describe('onDispose', () => {
     client.close();
     await app!.close();
     app = undefined;
-    await waitFor(() => log().includes('p2'), 5000, 'the shutdown cleanups');
+    await waitFor(() => log().includes('p2'), 'the shutdown cleanups', 5000);
     expect(log()).toEqual(['p1', 'p3', 'o1', 'p2']);
   });
 });

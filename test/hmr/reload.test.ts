@@ -101,12 +101,12 @@ describe('adding and deleting', () => {
     const after = app.reloads.length;
     app.write('src/live/admin/users.ts', greet("export const list = live(() => ['ann']);"));
     app.write('src/live/admin/roles.ts', greet("export const list = live(() => ['admin']);"));
-    await waitFor(() => app.reloads.slice(after).some((e) => e.added.some((a) => a.path === 'admin/roles/list')) && app.reloads.slice(after).some((e) => e.added.some((a) => a.path === 'admin/users/list')), 15_000, 'both modules');
+    await waitFor(() => app.reloads.slice(after).some((e) => e.added.some((a) => a.path === 'admin/roles/list')) && app.reloads.slice(after).some((e) => e.added.some((a) => a.path === 'admin/users/list')), 'both modules', 15_000);
     expect(await client.call('admin/users/list')).toMatchObject({ t: 'result', data: ['ann'] });
     expect(await client.call('admin/roles/list')).toMatchObject({ t: 'result', data: ['admin'] });
 
     app.remove('src/live/admin');
-    await waitFor(() => !app.runtime.registry.get('admin/users/list') && !app.runtime.registry.get('admin/roles/list'), 15_000, 'the folder to be unregistered');
+    await waitFor(() => !app.runtime.registry.get('admin/users/list') && !app.runtime.registry.get('admin/roles/list'), 'the folder to be unregistered', 15_000);
     expect(await client.call('admin/users/list')).toMatchObject({ t: 'error', code: 'UNKNOWN_PATH' });
     expect(await client.call('greet/hello', 'fa')).toMatchObject({ t: 'result', data: 'hello fa v8' });
   });

@@ -63,11 +63,11 @@ export const work = live(async () => {
     const gate = ((globalThis as Record<string, unknown>).__hmrGate ??= { waiting: 0, release: [] }) as { waiting: number; release: (() => void)[] };
     await app.save('src/live/slow.ts', slow('old'), (e) => e.file === 'src/live/slow.ts');
     const first = client.call('slow/work');
-    await waitFor(() => gate.waiting === 1, 10_000, 'the call to start');
+    await waitFor(() => gate.waiting === 1, 'the call to start', 10_000);
 
     await app.save('src/live/slow.ts', slow('new'));
     const second = client.call('slow/work');
-    await waitFor(() => gate.waiting === 2, 10_000, 'the second call to start');
+    await waitFor(() => gate.waiting === 2, 'the second call to start', 10_000);
     for (const release of gate.release.splice(0)) release();
     expect(await first).toMatchObject({ t: 'result', data: 'old' });
     expect(await second).toMatchObject({ t: 'result', data: 'new' });
@@ -116,7 +116,7 @@ describe('timers', () => {
       // Let the watcher and the reloader interleave with the saves.
       await new Promise((resolve) => setImmediate(resolve));
     }
-    await waitFor(() => timers().includes('r50') || undefined, 15_000, 'the last save');
+    await waitFor(() => timers().includes('r50') || undefined, 'the last save', 15_000);
     await app.idle();
     expect(timers()).toEqual(['r50']);
     expect(await client.call('ticker/tick')).toMatchObject({ t: 'result', data: 'r50' });

@@ -3,7 +3,7 @@ import { Cron } from 'croner';
 import { guard, live } from '../../runtime/server/handlers.js';
 import type { TelemetryEvent } from '../../runtime/server/telemetry.js';
 import type { CronFailure } from '../../runtime/server/kinds/cron.js';
-import { module, startServer, TestClient, type TestServer } from '../helpers/server.js';
+import { module, startServer, TestClient, type TestServer, waitFor, deferred } from '../helpers/server.js';
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -12,21 +12,6 @@ afterEach(async () => {
 });
 
 /** A promise with its resolve function, to hold a job's run open. */
-function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
-}
-
-/** Resolves once `test` holds, checking after each macrotask. */
-async function until(test: () => boolean, what: string, timeout = 5000): Promise<void> {
-  const end = Date.now() + timeout;
-  while (!test()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 const YEARLY = '0 0 1 1 *';
 
 describe('live.cron', () => {
@@ -51,10 +36,10 @@ describe('live.cron', () => {
     server = await startServer({ modules: [module('jobs', { boom, ping })] });
     const events: TelemetryEvent[] = [];
     server.runtime.telemetry.listen((e) => events.push(e));
-    await until(() => failures.length >= 2, 'two failed runs');
+    await waitFor(() => failures.length >= 2, 'two failed runs');
     expect((failures[0][0] as Error).message).toBe('database unreachable');
     expect(failures[0][1]).toMatchObject({ path: 'jobs/boom', topic: 'never', manual: false, start: expect.any(Number) });
-    await until(() => events.some((e) => e.type === 'cron'), 'a cron telemetry event');
+    await waitFor(() => events.some((e) => e.type === 'cron'), 'a cron telemetry event');
     expect(events.find((e) => e.type === 'cron')).toMatchObject({
       type: 'cron',
       path: 'jobs/boom',

@@ -5,22 +5,13 @@ import type { Client } from '../../runtime/client/index.js';
 import type { LiveStore } from '../../runtime/client/stream.js';
 import { guard, live } from '../../runtime/server/handlers.js';
 import { LiveError } from '../../runtime/server/errors.js';
-import { module, startServer, TestClient, type TestServer } from '../helpers/server.js';
+import { module, startServer, TestClient, type TestServer, waitFor } from '../helpers/server.js';
 
 let server: TestServer | undefined;
 afterEach(async () => {
   await server?.close();
   server = undefined;
 });
-
-/** Resolves once `test` holds, checking after each macrotask. */
-async function until(test: () => boolean, what: string, timeout = 5000): Promise<void> {
-  const end = Date.now() + timeout;
-  while (!test()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -59,10 +50,10 @@ describe('live.derived', () => {
     expect(computed).toBe(1); // the second subscriber got the cached value
 
     a.send({ t: 'unsub', id: subA.id });
-    await until(() => topics.subscriberCount('derived:stats/count') === 1, 'a to leave');
+    await waitFor(() => topics.subscriberCount('derived:stats/count') === 1, 'a to leave');
     expect(topics.listenerCount('orders')).toBe(1);
     b.close();
-    await until(() => topics.listenerCount('orders') === 0, 'the upstream to be released');
+    await waitFor(() => topics.listenerCount('orders') === 0, 'the upstream to be released');
     const before = computed;
     server.runtime.publish('orders', 'created', {});
     expect(computed).toBe(before);
@@ -140,7 +131,7 @@ describe('live.derived', () => {
     await client.subscribe('stats/flaky');
     fail = true;
     server.runtime.publish('t', 'x', null);
-    await until(() => logged.length === 1, 'the failure to be reported');
+    await waitFor(() => logged.length === 1, 'the failure to be reported');
     expect(logged[0]).toBe('src/live/stats.ts live.derived stats/flaky: upstream unavailable');
     fail = false;
     value = 7;
@@ -173,7 +164,7 @@ describe('live.derived', () => {
       for (let j = 0; j < 100; j++) server.runtime.publish('firehose', 'tick', { i: i + j, payload: `${payload}${i + j}` });
       await tick();
     }
-    await until(() => received === EVENTS, 'the effect to see every event');
+    await waitFor(() => received === EVENTS, 'the effect to see every event');
     const last = await client.next((m) => m.t === 'event' && m.data === EVENTS, 10_000);
     expect(last).toMatchObject({ event: 'set', data: EVENTS });
     gc();

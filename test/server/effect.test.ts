@@ -2,21 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { guard, live } from '../../runtime/server/handlers.js';
 import type { EffectEvent } from '../../runtime/server/kinds/effect.js';
 import type { TelemetryEvent } from '../../runtime/server/telemetry.js';
-import { module, startServer, TestClient, type TestServer } from '../helpers/server.js';
+import { module, startServer, TestClient, type TestServer, waitFor } from '../helpers/server.js';
 
 let server: TestServer | undefined;
 afterEach(async () => {
   await server?.close();
   server = undefined;
 });
-
-async function until(test: () => boolean, what: string, timeout = 5000): Promise<void> {
-  const end = Date.now() + timeout;
-  while (!test()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 describe('live.effect', () => {
   it('runs for every publish on its sources, from an RPC or from the server, and may publish itself', async () => {
@@ -36,7 +28,7 @@ describe('live.effect', () => {
     expect(await client.call('chat/send', 'hello')).toMatchObject({ t: 'result', data: 'sent' });
     server.runtime.publish('users', 'joined', { id: 'u1' });
     server.runtime.publish('elsewhere', 'ignored', null);
-    await until(() => seen.length === 2, 'both events');
+    await waitFor(() => seen.length === 2, 'both events');
     expect(seen).toEqual([
       { topic: 'messages', event: 'created', data: { text: 'hello' } },
       { topic: 'users', event: 'joined', data: { id: 'u1' } }
@@ -58,7 +50,7 @@ describe('live.effect', () => {
     const telemetry: TelemetryEvent[] = [];
     server.runtime.telemetry.listen((e) => telemetry.push(e));
     for (const id of [1, 2, 3]) server.runtime.publish('orders', 'created', { id });
-    await until(() => handled.length === 2 && failures.length === 1, 'three effect runs');
+    await waitFor(() => handled.length === 2 && failures.length === 1, 'three effect runs');
     expect(handled).toEqual([1, 3]);
     expect(failures).toEqual([['SMTP refused', { topic: 'orders', event: 'created', data: { id: 2 } }]]);
     const effects = telemetry.filter((e) => e.type === 'effect');
@@ -81,7 +73,7 @@ describe('live.effect', () => {
     server = await startServer({ modules: [module('fx', { sync, later })] });
     server.runtime.logError = (error, where) => logged.push(`${where}: ${(error as Error).message}`);
     server.runtime.publish('t', 'go', null);
-    await until(() => logged.length === 2, 'both errors');
+    await waitFor(() => logged.length === 2, 'both errors');
     expect(logged.sort()).toEqual([
       'src/live/fx.ts live.effect fx/later (event go on t): async',
       'src/live/fx.ts live.effect fx/sync (event go on t): sync'
@@ -99,11 +91,11 @@ describe('live.effect', () => {
     });
     server = await startServer({ modules: [module('fx', { counter })] });
     server.runtime.publish('t', 'a', null);
-    await until(() => runs === 1, 'the first run');
+    await waitFor(() => runs === 1, 'the first run');
     server.runtime.load({ modules: [module('other', { marker })] });
     expect(server.runtime.topics.listenerCount('t')).toBe(1);
     server.runtime.publish('t', 'b', null);
-    await until(() => markers === 1, 'the new effect');
+    await waitFor(() => markers === 1, 'the new effect');
     expect(runs).toBe(1);
   });
 
