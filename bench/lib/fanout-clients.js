@@ -8,42 +8,17 @@
  *                                                     got `events` frames containing `marker`
  * The report carries the monotonic time the last one arrived, comparable with the parent's.
  */
-import { WebSocket } from 'ws';
-import { decodeFrame, encodeFrame } from '../../dist/runtime/protocol.js';
 import { serveParent } from './child.js';
+import { openSocket } from './open-socket.js';
 
 const groups = new Map();
-
-/**
- * Opens a socket; on our server (`subscribe` set) also subscribes it and waits for the
- * snapshot. Listeners are attached before the handshake ends: hello may arrive with it.
- */
-function open(url, subscribe) {
-  const ws = new WebSocket(url, { perMessageDeflate: false });
-  return new Promise((resolve, reject) => {
-    ws.once('error', reject);
-    if (!subscribe) {
-      ws.once('open', () => resolve(ws));
-      return;
-    }
-    ws.on('message', function setup(data) {
-      for (const message of decodeFrame(data.toString())) {
-        if (message.t === 'hello') ws.send(encodeFrame([{ t: 'sub', id: 1, path: subscribe, args: [] }]));
-        else if (message.t === 'snapshot') {
-          ws.off('message', setup);
-          resolve(ws);
-        } else if (message.t === 'error') reject(new Error(`${message.code}: ${message.message}`));
-      }
-    });
-  });
-}
 
 async function connect({ target, url, count, subscribe }) {
   const group = { sockets: [], armed: undefined };
   groups.set(target, group);
   const batch = 50;
   for (let i = 0; i < count; i += batch) {
-    const sockets = await Promise.all(Array.from({ length: Math.min(batch, count - i) }, () => open(url, subscribe)));
+    const sockets = await Promise.all(Array.from({ length: Math.min(batch, count - i) }, () => openSocket(url, subscribe ? [{ path: subscribe }] : [])));
     group.sockets.push(...sockets);
   }
   for (const ws of group.sockets) {

@@ -4,38 +4,14 @@
  * a child process (heap and RSS after forced GC, before and after the connections open);
  * the clients run here.
  */
-import { WebSocket } from 'ws';
-import { decodeFrame, encodeFrame } from '../../dist/runtime/protocol.js';
 import { startChild } from '../lib/child.js';
+import { openSocket } from '../lib/open-socket.js';
 import { row } from '../lib/stats.js';
 
-/** Opens a socket; on our server also takes its 3 subscriptions and waits for the snapshots. */
-function open(url, subscribe, index) {
-  const ws = new WebSocket(url, { perMessageDeflate: false });
-  return new Promise((resolve, reject) => {
-    ws.once('error', reject);
-    if (!subscribe) {
-      ws.once('open', () => resolve(ws));
-      return;
-    }
-    let snapshots = 0;
-    ws.on('message', function setup(data) {
-      for (const message of decodeFrame(data.toString())) {
-        if (message.t === 'hello') {
-          ws.send(
-            encodeFrame([
-              { t: 'sub', id: 1, path: 'bench/a', args: [] },
-              { t: 'sub', id: 2, path: 'bench/b', args: [] },
-              { t: 'sub', id: 3, path: 'bench/room', args: [`room${index % 50}`] }
-            ])
-          );
-        } else if (message.t === 'snapshot' && ++snapshots === 3) {
-          ws.off('message', setup);
-          resolve(ws);
-        } else if (message.t === 'error') reject(new Error(`${message.code}: ${message.message}`));
-      }
-    });
-  });
+/** Our connections hold 3 subscriptions: two static streams and one of 50 dynamic rooms. */
+function open(url, ours, index) {
+  if (!ours) return openSocket(url);
+  return openSocket(url, [{ path: 'bench/a' }, { path: 'bench/b' }, { path: 'bench/room', args: [`room${index % 50}`] }]);
 }
 
 async function perConnection(target, count) {
