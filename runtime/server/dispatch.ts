@@ -209,7 +209,8 @@ async function handleSubscribe(dc: DispatchContext, conn: Connection, message: S
     const position = dc.topics.subscribe(
       topic,
       conn,
-      start && (() => start.call(stream, { path: message.path, topic, ctx, args: message.args }))
+      start && (() => start.call(stream, { path: message.path, topic, ctx, args: message.args })),
+      { path: message.path, ctx, args: message.args }
     );
     const subscription: Subscription = { id: message.id, path: message.path, topic };
     conn.subscriptions.set(message.id, subscription);

@@ -22,6 +22,7 @@ import { handlerKind, type ActivationHost } from './handlers.js';
 import { controlCronJob, type CronAction, type CronJobInfo, type LiveCron } from './kinds/cron.js';
 import { Registry, type ModuleRegistration, type RegistryEntry } from './registry.js';
 import { Telemetry } from './telemetry.js';
+import { isSubscribable } from './subscribable.js';
 import { Topics } from './topics.js';
 
 export interface RuntimeOptions {
@@ -70,10 +71,25 @@ export class Runtime implements DispatchContext {
       throw error;
     }
     this.registry = next;
+    this.restartReplacedTopics(previous);
     this.limits = limits;
     this.hooks = input.hooks ?? {};
     if (input.options?.dev !== undefined) this.dev = input.options.dev;
     if (input.options?.origins) this.origins = input.options.origins;
+  }
+
+  /**
+   * Topics whose upstream work (a derived stream's listeners) was started by a handler that
+   * this load replaced or removed: started again by the new handler, so their subscribers keep
+   * receiving updates from the new code.
+   */
+  private restartReplacedTopics(previous: Registry): void {
+    for (const [topic, origin] of this.topics.started()) {
+      const handler = this.registry.get(origin.path)?.handler;
+      if (handler === previous.get(origin.path)?.handler) continue;
+      const start = handler && isSubscribable(handler) ? handler.start : undefined;
+      this.topics.restart(topic, start && (() => start.call(handler, { ...origin, topic })));
+    }
   }
 
   private activationHost(entry: RegistryEntry): ActivationHost {

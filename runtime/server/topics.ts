@@ -8,6 +8,7 @@
  * to every subscribed connection.
  */
 import { encodeMessage, type TopicPosition } from '../protocol.js';
+import type { LiveContext } from './context.js';
 
 /** Server-side listener for a topic's publishes (effects, derived streams, aggregates). */
 export type TopicListener = (event: string, data: unknown, topic: string) => void;
@@ -29,6 +30,15 @@ interface TopicState {
   retainTimer: ReturnType<typeof setTimeout> | undefined;
   /** What the first subscriber's `TopicStarter` returned; runs when the last one leaves. */
   stop: (() => void) | undefined;
+  /** Who started the topic's upstream work (handler path, context, arguments), for a restart. */
+  origin: TopicOrigin | undefined;
+}
+
+/** What started a topic: the handler's `module/export` path and its first subscriber's ctx and args. */
+export interface TopicOrigin {
+  readonly path: string;
+  readonly ctx: LiveContext;
+  readonly args: readonly unknown[];
 }
 
 export interface TopicsOptions {
@@ -110,13 +120,14 @@ export class Topics {
    * When this is the topic's first subscriber, `start` runs first; if it throws, nothing is
    * added and the error is thrown. What it returns runs when the last subscriber leaves.
    */
-  subscribe(topic: string, subscriber: TopicSubscriber, start?: TopicStarter): TopicPosition {
+  subscribe(topic: string, subscriber: TopicSubscriber, start?: TopicStarter, origin?: TopicOrigin): TopicPosition {
     let state = this.topics.get(topic);
     const created = !state;
     state ??= this.create(topic);
     if (state.subscribers.size === 0 && start) {
       try {
         state.stop = start() ?? undefined;
+        state.origin = origin;
       } catch (error) {
         // A topic that was retained keeps its retention timer; a new one is dropped again.
         if (created) this.topics.delete(topic);
@@ -130,6 +141,32 @@ export class Topics {
     }
     state.subscribers.set(subscriber, (state.subscribers.get(subscriber) ?? 0) + 1);
     return { epoch: state.epoch, seq: state.seq };
+  }
+
+  /** Topics whose upstream work a handler started and that still have subscribers. */
+  started(): [topic: string, origin: TopicOrigin][] {
+    const list: [string, TopicOrigin][] = [];
+    for (const [topic, state] of this.topics) if (state.origin && state.subscribers.size > 0) list.push([topic, state.origin]);
+    return list;
+  }
+
+  /**
+   * Stops a topic's upstream work and starts it again with `start` (a reload replaced the
+   * handler that started it); its subscribers stay. A `start` that throws is reported and
+   * leaves the topic without upstream work.
+   */
+  restart(topic: string, start: TopicStarter | undefined): void {
+    const state = this.topics.get(topic);
+    if (!state) return;
+    const origin = state.origin;
+    this.stop(topic, state);
+    if (!start) return;
+    try {
+      state.stop = start() ?? undefined;
+      state.origin = origin;
+    } catch (error) {
+      this.onListenerError(error, topic);
+    }
   }
 
   /**
@@ -197,6 +234,7 @@ export class Topics {
   private stop(topic: string, state: TopicState): void {
     const stop = state.stop;
     state.stop = undefined;
+    state.origin = undefined;
     if (!stop) return;
     try {
       stop();
@@ -214,7 +252,8 @@ export class Topics {
       history: [],
       subscribers: new Map(),
       retainTimer: undefined,
-      stop: undefined
+      stop: undefined,
+      origin: undefined
     };
     this.topics.set(topic, state);
     return state;

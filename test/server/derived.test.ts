@@ -60,6 +60,26 @@ describe('live.derived', () => {
     a.close();
   });
 
+  it('keeps its subscribers across a reload that replaces the handler, computing with the new code', async () => {
+    const orders: number[] = [];
+    const total = (factor: number) => live.derived(['orders'], () => orders.reduce((a, b) => a + b, 0) * factor, { debounce: 0 });
+    server = await startServer({ modules: [module('stats', { total: total(1) })] });
+    const client = await TestClient.connect(server.url);
+    expect(await client.subscribe('stats/total')).toMatchObject({ t: 'snapshot', data: 0 });
+
+    // A reload: the module is evaluated again, so the handler is a new object.
+    server.runtime.load({ modules: [module('stats', { total: total(10) })] });
+    orders.push(3);
+    server.runtime.publish('orders', 'created', { amount: 3 });
+    expect(await client.next((m) => m.t === 'event')).toMatchObject({ event: 'set', data: 30 });
+    expect(server.runtime.topics.listenerCount('orders')).toBe(1); // the old upstream is gone
+
+    // Removed by the next reload: its upstream stops, the subscriber gets nothing more.
+    server.runtime.load({ modules: [module('stats', {})] });
+    expect(server.runtime.topics.listenerCount('orders')).toBe(0);
+    client.close();
+  });
+
   it('computes sources from ctx and arguments: one value per argument list', async () => {
     const messages = new Map<string, string[]>([['lobby', ['hi']], ['dev', []]]);
     const seen: unknown[] = [];
