@@ -8,7 +8,8 @@ import { CHANNEL_EVENT, type ActionRequest, type ChannelMessage, type OverlayMes
 
 /** The part of `import.meta.hot` the channel uses. */
 export interface HotLike {
-  on(event: string, listener: (data: never) => void): void;
+  // `any`: Vite's `on` is generic over its event map, and custom events carry no declared payload.
+  on(event: string, listener: (data: any) => void): void;
   send(event: string, data: unknown): void;
 }
 

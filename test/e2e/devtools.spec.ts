@@ -166,7 +166,7 @@ test.describe('DevTools in vite dev', () => {
           const s = getComputedStyle(el);
           return { color: s.color, display: s.display, font: s.font, background: s.backgroundColor, width: s.width, position: s.position };
         };
-        return ['.launcher', '.panel', 'header', '.title', 'nav button', '.table td', '.dot'].map(pick);
+        return ['.launcher', '.panel', 'header', '.title', '.tabs button', '.table td', '.dot'].map(pick);
       });
     const before = await styles();
     await page.addStyleTag({ content: '* { color: red !important; display: block !important }' });
