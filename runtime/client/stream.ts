@@ -147,7 +147,12 @@ export function createStream<T>(socket: () => LiveSocket | null, path: string, a
         status.set('error');
       }
     };
-    return live.subscribe(sink);
+    const unsubscribe = live.subscribe(sink);
+    return () => {
+      unsubscribe();
+      // Left before the first value: nothing is loading any more.
+      if (status.get() === 'loading') status.set('idle');
+    };
   });
 
   const store: LiveStore<T> = {

@@ -213,7 +213,11 @@ describe('stream stores', () => {
     const todos = stream<Todo[]>(socket, 'app/todos');
     const first = record(todos);
     await waitFor(() => inits === 1, 'init running');
+    const status = record(todos.status);
+    expect(status.values.at(-1)).toBe('loading');
     first.stop();
+    expect(status.values.at(-1)).toBe('idle');
+    status.stop();
     await waitFor(() => server!.runtime.topics.subscriberCount('todos') === 0, 'unsubscribed');
     gate.resolve();
     expect(first.values).toEqual([undefined]);
