@@ -15,7 +15,7 @@ import { Connection } from '../dist/runtime/server/connection.js';
 import { handleFrame } from '../dist/runtime/server/dispatch.js';
 import { LiveSocket } from '../dist/runtime/client/socket.js';
 import { live } from '../dist/runtime/server/index.js';
-import { encodeFrame } from '../dist/runtime/protocol.js';
+import { encodeFrame } from '../dist/runtime/server/frames.js';
 import { startRawWs, startRealtime } from './lib/servers.js';
 
 const CALLS = 50_000;

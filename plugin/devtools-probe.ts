@@ -4,7 +4,8 @@
  * telemetry apply exactly as for a browser's message; publishes reach subscribers as usual.
  */
 import type { WebSocket } from 'ws';
-import { decodeFrame, encodeFrame, type ClientMessage, type ServerMessage } from '../runtime/protocol.js';
+import { type ClientMessage, type ServerMessage } from '../runtime/protocol.js';
+import { decodeFrame, encodeFrame } from '../runtime/server/frames.js';
 import { Connection } from '../runtime/server/connection.js';
 import type { LiveUser } from '../runtime/server/context.js';
 import { handleFrame, unsubscribe } from '../runtime/server/dispatch.js';

@@ -6,8 +6,10 @@
  * `devalue.stringify`, which keeps Date, Map, Set, BigInt, undefined, repeated and cyclic
  * references intact across the wire. The reader tells them apart by the first element: the
  * version number in a JSON frame, devalue's index table in a devalue one.
+ *
+ * This module holds no devalue: the server's codec (server/frames.ts) passes it in, and the
+ * browser loads it only when a frame first needs it (client/rich-codec.ts).
  */
-import { stringify, unflatten } from 'devalue';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -154,13 +156,19 @@ export const ErrorCode = {
   RELOADING: 'RELOADING'
 } as const;
 
-export function encodeFrame(messages: readonly (ClientMessage | ServerMessage)[]): string {
-  return encode([PROTOCOL_VERSION, ...messages]);
+/** devalue's two halves, passed in where a frame may need them (the browser loads them lazily). */
+export type RichStringify = (value: unknown) => string;
+export type RichUnflatten = (parsed: number | unknown[]) => unknown;
+
+/**
+ * A frame's text: JSON when every value is plain, else `rich` (devalue's stringify). Undefined
+ * when the frame needs `rich` and none was given: the browser then loads it and tries again.
+ */
+export function encodeFrameWith(messages: readonly (ClientMessage | ServerMessage)[], rich: RichStringify | undefined): string | undefined {
+  const frame = [PROTOCOL_VERSION, ...messages];
+  return plainJson(frame) ?? rich?.(frame);
 }
 
-export function encodeMessage(message: ClientMessage | ServerMessage): string {
-  return encode([PROTOCOL_VERSION, message]);
-}
 
 /**
  * Objects met by the current `isPlain` walk, reused by every frame and emptied after each: the
@@ -187,16 +195,17 @@ function meet(value: object): boolean {
   return true;
 }
 
-function encode(frame: unknown[]): string {
+/** `value` as JSON when JSON carries it exactly (see isPlain); undefined when it needs devalue. */
+export function plainJson(value: unknown): string | undefined {
   let plain: boolean;
   try {
-    plain = isPlain(frame, 0);
+    plain = isPlain(value, 0);
   } finally {
     met.fill(undefined, 0, Math.min(metCount, SCANNED));
     if (metCount > SCANNED) metMore.clear();
     metCount = 0;
   }
-  return plain ? JSON.stringify(frame) : stringify(frame);
+  return plain ? JSON.stringify(value) : undefined;
 }
 
 /**
@@ -249,10 +258,12 @@ export class ProtocolError extends Error {
 }
 
 /**
- * Reads a frame into its messages. Throws ProtocolError for anything that is not a frame of
- * this protocol version; message shapes are checked by the receiver.
+ * Reads a frame into its messages, with devalue's half passed in: undefined when the frame is a
+ * devalue one and `rich` was not given (the browser then loads it and reads the frame again).
+ * Throws ProtocolError for anything that is not a frame of this protocol version; message
+ * shapes are checked by the receiver.
  */
-export function decodeFrame(text: string): unknown[] {
+export function decodeFrameWith(text: string, rich: RichUnflatten | undefined): unknown[] | undefined {
   let value: unknown;
   try {
     let raw: unknown = JSON.parse(text);
@@ -261,7 +272,8 @@ export function decodeFrame(text: string): unknown[] {
       if (text.includes('"__proto__"')) raw = JSON.parse(text, refuseProto);
       value = raw;
     } else {
-      value = unflatten(raw as number | unknown[]);
+      if (!rich) return undefined;
+      value = rich(raw as number | unknown[]);
     }
   } catch {
     throw new ProtocolError(ErrorCode.MALFORMED, 'Frame is not a svelte-realtime frame');
@@ -278,9 +290,12 @@ export function decodeFrame(text: string): unknown[] {
   return value.slice(1);
 }
 
-/** Key for a stream's argument list, stable across calls with equal arguments. */
-export function argsKey(args: readonly unknown[]): string {
-  return args.length === 0 ? '' : stringify(args);
+/**
+ * Key for a stream's argument list, equal for equal plain arguments; undefined for arguments
+ * JSON cannot carry exactly (a Date, a Map...), which then get a store of their own each time.
+ */
+export function argsKey(args: readonly unknown[]): string | undefined {
+  return args.length === 0 ? '' : plainJson(args);
 }
 
 // ---- binary frames (live.binary) ------------------------------------------------------------
@@ -321,8 +336,8 @@ export interface BinaryFrame {
   id: number;
   /** Empty in a result. */
   path: string;
-  /** Extra arguments after the payload; empty in a result. */
-  args: unknown[];
+  /** Extra arguments after the payload, as devalue text; empty when there are none, and in a result. */
+  argsText: string;
   payload: Uint8Array;
 }
 
@@ -330,7 +345,7 @@ export interface BinaryFrame {
 export function encodeBinaryFrame(frame: BinaryFrame): Uint8Array<ArrayBuffer> {
   const encoder = new TextEncoder();
   const path = encoder.encode(frame.path);
-  const args = frame.args.length > 0 ? encoder.encode(stringify(frame.args)) : new Uint8Array(0);
+  const args = encoder.encode(frame.argsText);
   const bytes = new Uint8Array(BINARY_HEADER_BYTES + path.length + args.length + frame.payload.length);
   const view = new DataView(bytes.buffer);
   view.setUint8(0, PROTOCOL_VERSION);

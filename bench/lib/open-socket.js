@@ -5,7 +5,7 @@
  * the handshake ends, since hello may arrive with it.
  */
 import { WebSocket } from 'ws';
-import { decodeFrame, encodeFrame } from '../../dist/runtime/protocol.js';
+import { decodeFrame, encodeFrame } from '../../dist/runtime/server/frames.js';
 
 export function openSocket(url, subscriptions = []) {
   const ws = new WebSocket(url, { perMessageDeflate: false });

@@ -6,7 +6,7 @@ import { WebSocket } from 'ws';
 import { io } from 'socket.io-client';
 import { createTRPCClient, createWSClient, wsLink } from '@trpc/client';
 import { LiveSocket } from '../../dist/runtime/client/socket.js';
-import { decodeFrame, encodeFrame } from '../../dist/runtime/protocol.js';
+import { decodeFrame, encodeFrame } from '../../dist/runtime/server/frames.js';
 import { serveParent } from './child.js';
 
 // The browser runtime, unchanged, over Node's `ws` (same WebSocket interface).

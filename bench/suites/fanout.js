@@ -5,7 +5,7 @@
  * servers run here, connected at the same time, and trials alternate between them.
  */
 import { live } from '../../dist/runtime/server/index.js';
-import { encodeMessage } from '../../dist/runtime/protocol.js';
+import { encodeMessage } from '../../dist/runtime/server/frames.js';
 import { startChild } from '../lib/child.js';
 import { startRawWs, startRealtime } from '../lib/servers.js';
 import { median, nowMs, row } from '../lib/stats.js';

@@ -136,12 +136,21 @@ export function __channel(path: string): LiveStore<unknown> & ChannelPublisher<u
 
 /** @internal A dynamic channel: one store with publish per distinct argument list. */
 export function __channelFactory(path: string): (...args: unknown[]) => LiveStore<unknown> & ChannelPublisher<unknown> {
-  const channels = new Map<string, LiveStore<unknown> & ChannelPublisher<unknown>>();
+  return perArgs((args) => createChannel(path, args));
+}
+
+/**
+ * One value per distinct argument list (equal arguments share a store and its subscription);
+ * arguments JSON cannot carry exactly (a Date, a Map...) get a fresh one on each call.
+ */
+function perArgs<T>(create: (args: unknown[]) => T): (...args: unknown[]) => T {
+  const made = new Map<string, T>();
   return (...args) => {
     const key = argsKey(args);
-    let channel = channels.get(key);
-    if (!channel) channels.set(key, (channel = createChannel(path, args)));
-    return channel;
+    if (key === undefined) return create(args);
+    let value = made.get(key);
+    if (value === undefined) made.set(key, (value = create(args)));
+    return value;
   };
 }
 
@@ -201,11 +210,5 @@ export function __stream(path: string): LiveStore<unknown> {
 
 /** @internal A dynamic stream: one store per distinct argument list. */
 export function __streamFactory(path: string): (...args: unknown[]) => LiveStore<unknown> {
-  const stores = new Map<string, LiveStore<unknown>>();
-  return (...args) => {
-    const key = argsKey(args);
-    let store = stores.get(key);
-    if (!store) stores.set(key, (store = createStream(liveSocket, path, args)));
-    return store;
-  };
+  return perArgs((args) => createStream(liveSocket, path, args));
 }

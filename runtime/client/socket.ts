@@ -4,10 +4,9 @@
  */
 import {
   BinaryFrameType,
-  decodeFrame,
+  decodeFrameWith,
   encodeBinaryFrame,
-  encodeFrame,
-  encodeMessage,
+  encodeFrameWith,
   ErrorCode,
   readBinaryBody,
   readBinaryHeader,
@@ -20,6 +19,7 @@ import {
   type SubscribeMessage,
   type TopicPosition
 } from '../protocol.js';
+import { loadRichCodec, richCodec } from './rich-codec.js';
 import { RpcError } from './rpc-error.js';
 import { signal, type Readable } from './store.js';
 
@@ -70,6 +70,8 @@ export interface SocketOptions {
 
 const resolved = Promise.resolve();
 
+const CODEC_UNAVAILABLE = '[svelte-realtime] could not load the codec for Dates, Maps and other rich values (reload the page if the app was redeployed):';
+
 export class LiveSocket {
   readonly status = signal<ConnectionStatus>({ state: 'idle', attempts: 0, latency: null, connection: null });
   private ws: WebSocket | undefined;
@@ -81,6 +83,9 @@ export class LiveSocket {
   private outbox: ClientMessage[] = [];
   /** Binary call frames waiting for the socket (live.binary), by request id. */
   private binaryOutbox = new Map<number, Uint8Array<ArrayBuffer>>();
+  /** Frames from the server waiting for devalue (see rich-codec.ts), oldest first. */
+  private inbox: string[] = [];
+  private inboxLoading = false;
   private flushScheduled = false;
   private maxFrame = Infinity;
   private attempts = 0;
@@ -111,9 +116,13 @@ export class LiveSocket {
    * Resolves with a Uint8Array when the handler returns bytes, else with its value.
    */
   callBinary(path: string, payload: Uint8Array, args: unknown[]): Promise<unknown> {
+    // Extra arguments travel as devalue text.
+    const rich = richCodec();
+    if (args.length > 0 && !rich) return loadRichCodec().then(() => this.callBinary(path, payload, args));
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
-      const frame = encodeBinaryFrame({ type: BinaryFrameType.call, id, path, args, payload });
+      const argsText = args.length > 0 ? rich!.stringify(args) : '';
+      const frame = encodeBinaryFrame({ type: BinaryFrameType.call, id, path, argsText, payload });
       const timer = setTimeout(() => {
         this.calls.delete(id);
         this.binaryOutbox.delete(id);
@@ -189,15 +198,22 @@ export class LiveSocket {
     this.flushBinary(ws);
     if (this.outbox.length === 0) return;
     const messages = this.outbox;
+    const rich = richCodec()?.stringify;
+    const frame = encodeFrameWith(messages, rich);
+    if (frame === undefined) {
+      // A value JSON cannot carry: the outbox waits (in order) for devalue, then flushes.
+      loadRichCodec().then(() => this.scheduleFlush(), (error: unknown) => console.error(CODEC_UNAVAILABLE, error));
+      return;
+    }
     this.outbox = [];
-    const frame = encodeFrame(messages);
     if (frame.length <= this.maxFrame / 4 || new TextEncoder().encode(frame).length <= this.maxFrame) {
       this.write(ws, frame, messages);
       return;
     }
     // Too large together: send one by one, refusing locally what the server would refuse.
     for (const message of messages) {
-      const single = encodeMessage(message);
+      // Each message of a frame that encoded encodes alone with the same codec.
+      const single = encodeFrameWith([message], rich)!;
       if (new TextEncoder().encode(single).length > this.maxFrame) {
         // A call rejects; a subscription reports it on its store's error.
         this.error({ t: 'error', id: message.id, code: ErrorCode.FRAME_TOO_LARGE, message: `Message is larger than the server's limit of ${this.maxFrame} bytes` });
@@ -280,14 +296,46 @@ export class LiveSocket {
   }
 
   private receive(text: string): void {
-    let messages: unknown[];
+    // Frames behind one that waits for devalue wait too, so messages are handled in order.
+    if (this.inbox.length > 0) {
+      this.inbox.push(text);
+      if (!this.inboxLoading) this.readInboxWhenReady();
+      return;
+    }
+    this.read(text);
+  }
+
+  private read(text: string): void {
+    let messages: unknown[] | undefined;
     try {
-      messages = decodeFrame(text);
+      messages = decodeFrameWith(text, richCodec()?.unflatten);
     } catch (error) {
       console.error('[svelte-realtime] unreadable frame from the server:', error);
       return;
     }
+    if (!messages) {
+      this.inbox.push(text);
+      this.readInboxWhenReady();
+      return;
+    }
     for (const message of messages as ServerMessage[]) this.handle(message);
+  }
+
+  /** Loads devalue, then reads the frames that waited for it; a failed load is retried by the next frame. */
+  private readInboxWhenReady(): void {
+    this.inboxLoading = true;
+    loadRichCodec().then(
+      () => {
+        this.inboxLoading = false;
+        const inbox = this.inbox;
+        this.inbox = [];
+        for (const text of inbox) this.read(text);
+      },
+      (error: unknown) => {
+        this.inboxLoading = false;
+        console.error(CODEC_UNAVAILABLE, error);
+      }
+    );
   }
 
   /** A binary result (a live.binary handler returned bytes). */

@@ -7,7 +7,8 @@
  * server's memory.
  */
 import type { WebSocket } from 'ws';
-import { encodeFrame, encodeMessage, ErrorCode, type ServerMessage } from '../protocol.js';
+import { ErrorCode, type ServerMessage } from '../protocol.js';
+import { encodeFrame, encodeMessage } from './frames.js';
 import type { LiveContext, LiveUser } from './context.js';
 import type { TopicSubscriber } from './topics.js';
 

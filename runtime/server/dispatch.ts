@@ -5,14 +5,13 @@
  * other client keep working.
  */
 import {
-  decodeFrame,
-  encodeMessage,
   ErrorCode,
   ProtocolError,
   type CallMessage,
   type ErrorMessage,
   type SubscribeMessage
 } from '../protocol.js';
+import { decodeFrame, encodeMessage } from './frames.js';
 import type { Connection, Subscription } from './connection.js';
 import { isLiveError, LiveError } from './errors.js';
 import type { LiveContext } from './context.js';

@@ -7,7 +7,8 @@
  * turn cannot grow the server's memory. Each publish is encoded once and the same frame goes
  * to every subscribed connection.
  */
-import { encodeMessage, type TopicPosition } from '../protocol.js';
+import { type TopicPosition } from '../protocol.js';
+import { encodeMessage } from './frames.js';
 import type { LiveContext } from './context.js';
 
 /** Server-side listener for a topic's publishes (effects, derived streams, aggregates). */

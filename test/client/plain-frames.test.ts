@@ -5,7 +5,8 @@
  */
 import { stringify } from 'devalue';
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, encodeFrame, encodeMessage, PROTOCOL_VERSION, ProtocolError, type ServerMessage } from '../../runtime/protocol.js';
+import { PROTOCOL_VERSION, ProtocolError, type ServerMessage } from '../../runtime/protocol.js';
+import { decodeFrame, encodeFrame, encodeMessage } from '../../runtime/server/frames.js';
 
 const result = (data: unknown): ServerMessage => ({ t: 'result', id: 1, data });
 const roundTrip = (data: unknown) => (decodeFrame(encodeMessage(result(data)))[0] as { data: unknown }).data;

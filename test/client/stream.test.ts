@@ -280,7 +280,7 @@ describe('a gap in sequence numbers', () => {
     // A scripted server on a real socket: it skips seq 2, which the runtime never does, to
     // reach the client's own guard against gaps.
     const { WebSocketServer } = await import('ws');
-    const { decodeFrame, encodeFrame } = await import('../../runtime/protocol.js');
+    const { decodeFrame, encodeFrame } = await import('../../runtime/server/frames.js');
     const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await new Promise((resolve) => wss.once('listening', resolve));
     cleanups.push(() => wss.close());

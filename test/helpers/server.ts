@@ -5,18 +5,18 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { stringify } from 'devalue';
 import { WebSocket } from 'ws';
 import {
   BinaryFrameType,
-  decodeFrame,
   encodeBinaryFrame,
-  encodeFrame,
   PROTOCOL_VERSION,
   readBinaryBody,
   readBinaryHeader,
   type ClientMessage,
   type ServerMessage
 } from '../../runtime/protocol.js';
+import { decodeFrame, encodeFrame } from '../../runtime/server/frames.js';
 import { Runtime, type LoadInput } from '../../runtime/server/runtime.js';
 import type { HandlerKind } from '../../runtime/server/handlers.js';
 import { handlerKind } from '../../runtime/server/handlers.js';
@@ -122,7 +122,7 @@ export class TestClient {
   /** Calls a live.binary handler in a binary frame; resolves with the result (binary or not) or error. */
   async callBinary(path: string, payload: Uint8Array, ...args: unknown[]): Promise<ServerMessage & { binary?: true }> {
     const id = this.id();
-    this.socket.send(encodeBinaryFrame({ type: BinaryFrameType.call, id, path, args, payload }));
+    this.socket.send(encodeBinaryFrame({ type: BinaryFrameType.call, id, path, argsText: args.length > 0 ? stringify(args) : '', payload }));
     return this.next((m) => (m.t === 'result' || m.t === 'error') && m.id === id);
   }
 

@@ -18,7 +18,7 @@ function bytes(n: number): Uint8Array {
 
 /** A call frame with its header fields open to tampering. */
 function frame(path: string, payload: Uint8Array, patch: (view: DataView) => void = () => {}): Uint8Array {
-  const f = encodeBinaryFrame({ type: BinaryFrameType.call, id: 7, path, args: [], payload });
+  const f = encodeBinaryFrame({ type: BinaryFrameType.call, id: 7, path, argsText: '', payload });
   patch(new DataView(f.buffer));
   return f;
 }

@@ -4,7 +4,8 @@
  */
 import { stringify } from 'devalue';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { encodeFrame, type ServerMessage } from '../../runtime/protocol.js';
+import { type ServerMessage } from '../../runtime/protocol.js';
+import { encodeFrame } from '../../runtime/server/frames.js';
 import { live } from '../../runtime/server/index.js';
 import { deferred, module, startServer, TestClient, waitFor, type TestServer } from '../helpers/server.js';
 

@@ -106,7 +106,7 @@ export async function handleBinaryFrame(dc: DispatchContext, conn: Connection, f
     const payload = body.payload.slice();
     const result = await handler.fn(ctx, payload, ...args);
     const bytes = bytesOf(result);
-    if (bytes) conn.sendFrame(encodeBinaryFrame({ type: BinaryFrameType.result, id, path: '', args: [], payload: bytes }));
+    if (bytes) conn.sendFrame(encodeBinaryFrame({ type: BinaryFrameType.result, id, path: '', argsText: '', payload: bytes }));
     else conn.send({ t: 'result', id, data: result }, path);
   } catch (error) {
     failure = failCall(dc, conn, id, path, error);
