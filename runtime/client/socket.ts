@@ -52,7 +52,10 @@ export interface SubscriptionSink {
 interface PendingCall {
   resolve(value: unknown): void;
   reject(error: RpcError): void;
-  timer: ReturnType<typeof setTimeout>;
+  /** When the call times out (performance.now() ms). */
+  deadline: number;
+  /** Named in the TIMEOUT error. */
+  path: string;
   /** True once written to an open socket (a drop then fails it, since it may have run). */
   sent: boolean;
   message: ClientMessage;
@@ -85,6 +88,9 @@ export class LiveSocket {
   private binaryOutbox = new Map<number, Uint8Array<ArrayBuffer>>();
   /** Frames from the server waiting for devalue (see rich-codec.ts), oldest first. */
   private inbox: string[] = [];
+  /** The one timer behind every call's timeout (see `track`). */
+  private deadlineTimer: ReturnType<typeof setTimeout> | undefined;
+  private armedFor = Infinity;
   private inboxLoading = false;
   private flushScheduled = false;
   private maxFrame = Infinity;
@@ -102,11 +108,7 @@ export class LiveSocket {
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
       const message: ClientMessage = { t: 'call', id, path, args };
-      const timer = setTimeout(() => {
-        this.calls.delete(id);
-        reject(new RpcError(ErrorCode.TIMEOUT, `${path} did not answer within ${this.options.timeout} ms`));
-      }, this.options.timeout);
-      this.calls.set(id, { resolve, reject, timer, sent: false, message });
+      this.track(id, { resolve, reject, deadline: performance.now() + this.options.timeout, path, sent: false, message });
       this.enqueue(message);
     });
   }
@@ -123,17 +125,49 @@ export class LiveSocket {
       const id = this.nextId++;
       const argsText = args.length > 0 ? rich!.stringify(args) : '';
       const frame = encodeBinaryFrame({ type: BinaryFrameType.call, id, path, argsText, payload });
-      const timer = setTimeout(() => {
-        this.calls.delete(id);
-        this.binaryOutbox.delete(id);
-        reject(new RpcError(ErrorCode.TIMEOUT, `${path} did not answer within ${this.options.timeout} ms`));
-      }, this.options.timeout);
-      this.calls.set(id, { resolve, reject, timer, sent: false, message: { t: 'call', id, path, args } });
+      this.track(id, { resolve, reject, deadline: performance.now() + this.options.timeout, path, sent: false, message: { t: 'call', id, path, args } });
       this.binaryOutbox.set(id, frame);
       if (this.ws?.readyState !== 1) this.connect();
       else this.scheduleFlush();
     });
   }
+
+  /**
+   * Registers a pending call. One timer serves every call: it is armed for the earliest deadline
+   * and re-armed when it fires, so a call costs no timer of its own.
+   */
+  private track(id: number, call: PendingCall): void {
+    this.calls.set(id, call);
+    // Deadlines usually only grow; a shorter timeout set meanwhile re-arms the timer earlier.
+    if (call.deadline < this.armedFor) this.armDeadlines(call.deadline);
+  }
+
+  private armDeadlines(deadline: number): void {
+    if (this.deadlineTimer !== undefined) clearTimeout(this.deadlineTimer);
+    this.armedFor = deadline;
+    const timer = setTimeout(this.expireCalls, Math.max(0, deadline - performance.now()));
+    // In Node, a timer left armed after the last answer must not keep the process alive.
+    (timer as { unref?: () => void }).unref?.();
+    this.deadlineTimer = timer;
+  }
+
+  /** Rejects every call past its deadline with TIMEOUT, then re-arms for the next deadline. */
+  private readonly expireCalls = (): void => {
+    this.deadlineTimer = undefined;
+    this.armedFor = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    for (const [id, call] of this.calls) {
+      if (call.deadline > now) {
+        next = Math.min(next, call.deadline);
+        continue;
+      }
+      this.calls.delete(id);
+      this.binaryOutbox.delete(id);
+      call.reject(new RpcError(ErrorCode.TIMEOUT, `${call.path} did not answer within ${this.options.timeout} ms`));
+    }
+    if (next !== Infinity) this.armDeadlines(next);
+  };
 
   subscribe(sink: SubscriptionSink): () => void {
     const id = this.nextId++;
@@ -357,7 +391,6 @@ export class LiveSocket {
         const call = this.calls.get(message.id);
         if (!call) return;
         this.calls.delete(message.id);
-        clearTimeout(call.timer);
         return call.resolve(message.data);
       }
       case 'error':
@@ -404,7 +437,6 @@ export class LiveSocket {
     const call = this.calls.get(id);
     if (!call) return false;
     this.calls.delete(id);
-    clearTimeout(call.timer);
     call.reject(error);
     return true;
   }

@@ -116,6 +116,19 @@ describe('calls', () => {
     expect(await socket.call('app/echo', ['after'])).toEqual(['after']);
   });
 
+  it('times each call out on its own deadline, however many wait and in whatever order they were made', async () => {
+    const { url } = await start();
+    const socket = clientSocket(url, { timeout: 60_000 });
+    const patient = socket.call('app/wait', []).catch((e: RpcError) => e.code);
+    // A shorter timeout set later applies to later calls: they must not wait for the first's deadline.
+    socket.options.timeout = 50;
+    const hasty = await Promise.all([socket.call('app/wait', []), socket.call('app/wait', [])].map((p) => p.catch((e: RpcError) => e.code)));
+    expect(hasty).toEqual(['TIMEOUT', 'TIMEOUT']);
+    // The first is still waiting, and takes its answer.
+    gate.resolve('answered');
+    expect(await patient).toBe('answered');
+  });
+
   it('rejects a call in flight with DISCONNECTED when the server drops the socket, and works again after', async () => {
     const { url } = await start();
     const socket = clientSocket(url);
