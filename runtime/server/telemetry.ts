@@ -31,14 +31,15 @@ export type TelemetryEvent =
 export type TelemetryListener = (event: TelemetryEvent) => void;
 
 export class Telemetry {
-  private readonly listeners = new Set<TelemetryListener>();
+  private listeners: readonly TelemetryListener[] = [];
   /** True while someone listens; check it before building an event. */
   active = false;
 
   emit(event: TelemetryEvent): void {
-    for (const listener of this.listeners) {
+    const listeners = this.listeners;
+    for (let i = 0; i < listeners.length; i++) {
       try {
-        listener(event);
+        listeners[i]!(event);
       } catch {
         // A broken listener must never break the call that reported.
       }
@@ -46,11 +47,12 @@ export class Telemetry {
   }
 
   listen(listener: TelemetryListener): () => void {
-    this.listeners.add(listener);
+    // Replaced, never changed in place: an emit in progress keeps the list it started with.
+    this.listeners = [...this.listeners, listener];
     this.active = true;
     return () => {
-      this.listeners.delete(listener);
-      this.active = this.listeners.size > 0;
+      this.listeners = this.listeners.filter((l) => l !== listener);
+      this.active = this.listeners.length > 0;
     };
   }
 }
