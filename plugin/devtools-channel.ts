@@ -17,7 +17,7 @@ import { stringify as devalueStringify } from 'devalue';
 import type { Runtime } from '../runtime/server/runtime.js';
 import type { TelemetryEvent } from '../runtime/server/telemetry.js';
 import { preview } from '../devtools-ui/data/preview.js';
-import { Ring } from '../devtools-ui/data/ring.js';
+import { CaptureRing, type Captured } from './capture-ring.js';
 import type {
   ActionRequest,
   ChannelMessage,
@@ -46,12 +46,6 @@ export interface ChannelOptions {
 /** Largest argument list (JSON characters) an action may carry. */
 const MAX_ACTION_ARGS = 64 * 1024;
 
-interface Captured {
-  n: number;
-  time: number;
-  event: TelemetryEvent;
-}
-
 interface OverlayState {
   open: boolean;
   /** Highest `n` this overlay has been sent. */
@@ -67,7 +61,7 @@ interface CronRuntime {
 export class DevtoolsChannel {
   readonly secret: string;
   private readonly overlays = new Map<OverlayClient, OverlayState>();
-  private readonly rings = new Map<string, Ring<Captured>>();
+  private readonly rings = new Map<string, CaptureRing>();
   private readonly capacity: number;
   private readonly batchMs: number;
   private readonly stateMs: number;
@@ -213,19 +207,17 @@ export class DevtoolsChannel {
 
   private capture(event: TelemetryEvent): void {
     let ring = this.rings.get(event.type);
-    if (!ring) this.rings.set(event.type, (ring = new Ring(this.capacity)));
-    ring.push({ n: ++this.n, time: Date.now(), event });
+    if (!ring) this.rings.set(event.type, (ring = new CaptureRing(this.capacity)));
+    // A call carries its own clock readings: its end needs no clock read of its own.
+    const time = event.type === 'call' ? performance.timeOrigin + event.start + event.duration : Date.now();
+    ring.push(++this.n, time, event);
   }
 
   /** Kept events after `after`, in order. */
   private captured(after: number): Captured[] {
     const out: Captured[] = [];
     for (const ring of this.rings.values()) {
-      for (let i = ring.size - 1; i >= 0; i--) {
-        const item = ring.at(i)!;
-        if (item.n <= after) break;
-        out.push(item);
-      }
+      for (let back = 0; back < ring.size && ring.nAt(back) > after; back++) out.push(ring.capturedAt(back));
     }
     return out.sort((a, b) => a.n - b.n);
   }
@@ -321,8 +313,8 @@ export class DevtoolsChannel {
   private findCall(connection: string, id: number): Extract<TelemetryEvent, { type: 'call' }> | undefined {
     const ring = this.rings.get('call');
     if (!ring) return undefined;
-    for (let i = ring.size - 1; i >= 0; i--) {
-      const event = ring.at(i)!.event as Extract<TelemetryEvent, { type: 'call' }>;
+    for (let back = 0; back < ring.size; back++) {
+      const event = ring.eventAt(back) as Extract<TelemetryEvent, { type: 'call' }>;
       if (event.connection === connection && event.id === id) return event;
     }
     return undefined;
@@ -332,8 +324,8 @@ export class DevtoolsChannel {
     const open = this.runtime().connections.get(connection);
     if (open) return open.user;
     const ring = this.rings.get('open');
-    for (let i = (ring?.size ?? 0) - 1; i >= 0; i--) {
-      const event = ring!.at(i)!.event as Extract<TelemetryEvent, { type: 'open' }>;
+    for (let back = 0; back < (ring?.size ?? 0); back++) {
+      const event = ring!.eventAt(back) as Extract<TelemetryEvent, { type: 'open' }>;
       if (event.connection === connection) return event.user;
     }
     return NO_USER;
