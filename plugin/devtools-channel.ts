@@ -6,7 +6,10 @@
  *   `lingerMs` after the last one leaves, so a reloading page misses nothing); with none, the
  *   runtime builds no events at all.
  * - While connected, events are kept by reference in a bounded ring per kind (an overlay opened
- *   late sees recent history). Nothing is serialised until an overlay is open: then new events
+ *   late sees recent history). With no panel open, at most `closedBudget` events are kept per
+ *   `batchMs`: past it the listener detaches until the window ends, so under load the runtime
+ *   builds no events and the history is a sample (the state says since when). Open panels get
+ *   every event. Nothing is serialised until an overlay is open: then new events
  *   are turned into bounded previews and sent in batches (every `batchMs`), with a snapshot of
  *   connections, topics and cron jobs every `stateMs`.
  * - Actions that change server state (replay a call, run or pause a cron job, run a stream's
@@ -41,6 +44,8 @@ export interface ChannelOptions {
   stateMs?: number;
   /** How long to keep listening after the last overlay left (a page reload reconnects within it). */
   lingerMs?: number;
+  /** Events kept per `batchMs` while no panel is open; past it, history is sampled. */
+  closedBudget?: number;
 }
 
 /** Largest argument list (JSON characters) an action may carry. */
@@ -71,6 +76,15 @@ export class DevtoolsChannel {
   private stopListening: (() => void) | undefined;
   private batchTimer: ReturnType<typeof setInterval> | undefined;
   private stateTimer: ReturnType<typeof setInterval> | undefined;
+  private readonly closedBudget: number;
+  private anyOpen = false;
+  /** Events taken in the current window (see capture), and the timer that ends it. */
+  private windowCount = 0;
+  private windowTimer: ReturnType<typeof setTimeout> | undefined;
+  /** True while the listener is detached for the rest of a window that spent its budget. */
+  private sampling = false;
+  /** When history was last thinned (epoch ms), for the overlay to say so. */
+  private sampledAt: number | null = null;
   /** Server id: an overlay that sees a new one forgets the old server's event order. */
   private readonly serverId = crypto.randomUUID();
 
@@ -83,6 +97,7 @@ export class DevtoolsChannel {
     this.batchMs = options.batchMs ?? 100;
     this.stateMs = options.stateMs ?? 1000;
     this.lingerMs = options.lingerMs ?? 3000;
+    this.closedBudget = options.closedBudget ?? 500;
   }
 
   /** Whether the runtime's telemetry is being listened to (tests, benchmarks). */
@@ -123,7 +138,7 @@ export class DevtoolsChannel {
     this.overlays.set(client, { open: false, sent: 0 });
     clearTimeout(this.lingerTimer);
     this.lingerTimer = undefined;
-    if (!this.stopListening) this.stopListening = this.runtime().telemetry.listen((event) => this.capture(event));
+    this.listen();
     client.send({ kind: 'welcome', server: this.serverId });
     if (open) this.setOpen(client, true);
   }
@@ -132,12 +147,15 @@ export class DevtoolsChannel {
     const overlay = this.overlays.get(client);
     if (!overlay) return;
     overlay.open = open;
+    this.schedule();
     if (open) {
+      // An open panel gets every event: end any sampling now.
+      this.sampling = false;
+      this.listen();
       // Everything kept, then whatever comes next in batches.
       this.sendEvents(client, overlay, this.captured(overlay.sent));
       client.send({ kind: 'state', state: this.state() });
     }
-    this.schedule();
   }
 
   disconnect(client: OverlayClient): void {
@@ -158,8 +176,16 @@ export class DevtoolsChannel {
     this.schedule();
     clearTimeout(this.lingerTimer);
     this.lingerTimer = undefined;
+    clearTimeout(this.windowTimer);
+    this.windowTimer = undefined;
+    this.sampling = false;
     this.stopListeningNow();
     this.rings.clear();
+  }
+
+  /** Attaches the telemetry listener, unless it is attached or sampling holds it off. */
+  private listen(): void {
+    if (!this.stopListening && !this.sampling) this.stopListening = this.runtime().telemetry.listen((event) => this.capture(event));
   }
 
   private stopListeningNow(): void {
@@ -202,10 +228,21 @@ export class DevtoolsChannel {
       return merge ? { ...t, merge } : t;
     });
     const cron = cronOf(runtime);
-    return { time: Date.now(), connections, topics, cron: cron ? cron.cronJobs() : null };
+    return { time: Date.now(), connections, topics, cron: cron ? cron.cronJobs() : null, sampledAt: this.sampledAt };
   }
 
   private capture(event: TelemetryEvent): void {
+    if (++this.windowCount === 1) {
+      this.windowTimer = setTimeout(this.endWindow, this.batchMs);
+      this.windowTimer.unref?.();
+    } else if (this.windowCount > this.closedBudget && !this.anyOpen) {
+      // Over budget with no panel open: stop taking events (the runtime then builds none)
+      // until the window ends.
+      this.sampling = true;
+      this.sampledAt = Date.now();
+      this.stopListeningNow();
+      return;
+    }
     let ring = this.rings.get(event.type);
     if (!ring) this.rings.set(event.type, (ring = new CaptureRing(this.capacity)));
     // A call carries its own clock readings: its end needs no clock read of its own.
@@ -230,8 +267,17 @@ export class DevtoolsChannel {
   }
 
   /** Runs the timers only while an overlay is open. */
+  /** Ends a capture window: the budget starts again, and a paused listener comes back. */
+  private readonly endWindow = (): void => {
+    this.windowTimer = undefined;
+    this.windowCount = 0;
+    if (!this.sampling) return;
+    this.sampling = false;
+    if (this.overlays.size > 0 || this.lingerTimer) this.listen();
+  };
+
   private schedule(): void {
-    const anyOpen = [...this.overlays.values()].some((o) => o.open);
+    const anyOpen = (this.anyOpen = [...this.overlays.values()].some((o) => o.open));
     if (anyOpen && !this.batchTimer) {
       this.batchTimer = setInterval(() => this.flush(), this.batchMs);
       this.stateTimer = setInterval(() => this.broadcastState(), this.stateMs);

@@ -27,7 +27,7 @@ function overlay() {
 }
 
 export default async function devtools({ quick }) {
-  const parallel = quick ? { warmup: 200, count: 1500, block: 500, inFlight: 64 } : { warmup: 5000, count: 150_000, block: 2000, inFlight: 64 };
+  const parallel = quick ? { warmup: 200, count: 1500, block: 500, inFlight: 64 } : { warmup: 5000, count: 300_000, block: 2000, inFlight: 64 };
   // A call that publishes, like most app calls: the channel sees a call and a publish each time.
   const modules = () => ({
     bench: {
@@ -56,7 +56,7 @@ export default async function devtools({ quick }) {
     ];
     // Three servers share this process, so one's garbage collection can land in another's block:
     // many short rounds in rotated order, and the median round per setup, keep that out.
-    const rounds = quick ? 3 : 15;
+    const rounds = quick ? 3 : 30;
     const perRound = { ...parallel, count: Math.round(parallel.count / rounds / parallel.block) * parallel.block || parallel.block };
     const samples = { 'ours:off': [], 'ours:closed': [], 'ours:open': [] };
     for (let round = 0; round < rounds; round++) {

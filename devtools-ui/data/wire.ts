@@ -84,6 +84,11 @@ export interface ServerState {
   topics: TopicInfo[];
   /** null when the runtime has no cron support. */
   cron: CronJobInfo[] | null;
+  /**
+   * When the server last thinned its history (epoch ms): with no panel open, under load, it
+   * keeps a sample of events rather than every one. null when it never had to.
+   */
+  sampledAt: number | null;
 }
 
 export type ActionRequest =

@@ -148,7 +148,7 @@ describe('EventStore', () => {
 
   it('summarises topics with subscribers, merge, rate and last events', () => {
     const store = new EventStore();
-    store.setState({ time: 0, connections: [], topics: [{ topic: 'messages', seq: 2, subscribers: 3, merge: 'crud' }], cron: null });
+    store.setState({ time: 0, connections: [], topics: [{ topic: 'messages', seq: 2, subscribers: 3, merge: 'crud' }], cron: null, sampledAt: null });
     store.ingest([publish('messages', 1), publish('messages', 2), publish('lonely', 1)]);
     store.pageTopic('messages');
     const topics = store.topicList(1_000 + n);
@@ -164,7 +164,8 @@ describe('EventStore', () => {
       time: 0,
       connections: [],
       topics: [],
-      cron: [{ path: 'jobs/tick', schedule: '*/5 * * * * *', topic: 'clock', paused: false, running: false, nextRun: 5_000, lastRuns: [] }]
+      cron: [{ path: 'jobs/tick', schedule: '*/5 * * * * *', topic: 'clock', paused: false, running: false, nextRun: 5_000, lastRuns: [] }],
+      sampledAt: null
     });
     store.ingest([{ n: ++n, time: 10, type: 'cron', path: 'jobs/tick', topic: 'clock', start: 10, duration: 1, ok: true, manual: true }]);
     expect(store.cronList()![0]!.runs).toEqual([{ start: 10, duration: 1, ok: true, manual: true, error: undefined }]);
