@@ -80,24 +80,30 @@ function trailingEdge(watcher: FSWatcher) {
 
 export function hmrPlugin(api: RealtimeApi): Plugin {
   /** The project is re-read once per file event, by whichever environment sees it first. */
-  let lastSync: { key: string; change: ModuleChange | undefined; ok: boolean } | undefined;
+  let lastSync: { key: string; result: Promise<{ change: ModuleChange | undefined; ok: boolean }> } | undefined;
   /** `$live/x` paths a page asked for before the file existed. */
   const missing = new Set<string>();
   let recheck: ((file: string) => void) | undefined;
 
   const sync = (project: LiveProject, options: HotUpdateOptions) => {
     const key = `${options.type}:${options.file}:${options.timestamp}`;
-    if (lastSync?.key === key) return lastSync;
-    let change: ModuleChange | undefined;
-    let ok = true;
-    try {
-      change = project.update(options.file);
-    } catch {
-      ok = false; // the reloader reports it, with its position
-    }
-    if (ok) project.writeTypes();
-    lastSync = { key, change, ok };
-    return lastSync;
+    if (lastSync?.key === key) return lastSync.result;
+    const result = (async () => {
+      let change: ModuleChange | undefined;
+      let ok = true;
+      try {
+        // Vite's read() waits out a write in progress: the watcher can fire between a save's
+        // truncate and its write, and a plain read would see an empty or partial file.
+        const code = options.type === 'delete' ? undefined : await options.read();
+        change = project.update(options.file, code);
+      } catch {
+        ok = false; // the reloader reports it, with its position
+      }
+      if (ok) project.writeTypes();
+      return { change, ok };
+    })();
+    lastSync = { key, result };
+    return result;
   };
 
   return {
@@ -134,7 +140,7 @@ export function hmrPlugin(api: RealtimeApi): Plugin {
 
       if (environment.config.consumer === 'client') {
         if (modulePath === undefined) return;
-        const { change, ok } = sync(project, options);
+        const { change, ok } = await sync(project, options);
         if (!ok) return [];
         const stub = environment.moduleGraph.getModuleById(STUB_PREFIX + modulePath);
         if (type === 'create' && missing.delete(modulePath)) {
@@ -150,7 +156,7 @@ export function hmrPlugin(api: RealtimeApi): Plugin {
       recheck ??= trailingEdge(options.server.watcher);
       if (type === 'update') recheck(file);
       if (modulePath !== undefined) {
-        sync(project, options);
+        await sync(project, options);
         await reloader.schedule({ files: [file], rescan: type !== 'update', trigger: file });
         return [];
       }

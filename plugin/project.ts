@@ -87,9 +87,10 @@ export class LiveProject {
 
   /**
    * Re-reads one file after it was added, changed or removed, and says how its exports
-   * changed. Throws LiveParseError when it does not parse (the old table is kept).
+   * changed. Throws LiveParseError when it does not parse (the old table is kept). `code` is the
+   * file's content when the caller has it (Vite's `read()`, which waits out a write in progress).
    */
-  update(file: string): ModuleChange | undefined {
+  update(file: string, code?: string): ModuleChange | undefined {
     const modulePath = modulePathOf(this.dir, file);
     if (modulePath === undefined) return undefined;
     const before = this.modules.get(file);
@@ -102,7 +103,7 @@ export class LiveProject {
     if (clash) {
       throw new LiveScanError(`${clash.relative} and ${this.relative(file)} both map to $live/${modulePath}; rename or remove one of them`);
     }
-    const after = this.read(file);
+    const after = this.read(file, code);
     return diff(file, modulePath, before?.exports ?? [], after.exports);
   }
 
@@ -134,8 +135,7 @@ export class LiveProject {
     return true;
   }
 
-  private read(file: string): CachedModule {
-    const code = fs.readFileSync(file, 'utf8');
+  private read(file: string, code = fs.readFileSync(file, 'utf8')): CachedModule {
     const cached = this.modules.get(file);
     if (cached && cached.code === code) return cached;
     const relative = this.relative(file);

@@ -3,6 +3,7 @@
  * import, added and deleted files and folders, a dependency's change, and what the browser
  * is told (overlay, stub updates).
  */
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestClient } from '../helpers/server.js';
 import { startDevApp, waitFor, type DevApp, type HmrClient } from '../helpers/vite.js';
@@ -187,5 +188,22 @@ describe('what a reload reports as changed', () => {
     const shared = await app.save('src/live/pair.ts', pair('a2', 'b1', "const suffix = '?';"));
     expect(shared.changed.map((e) => e.path).sort()).toEqual(['pair/a', 'pair/b']);
     expect(await client.call('pair/b')).toMatchObject({ t: 'result', data: 'b1?' });
+  });
+});
+
+describe('a save caught mid-write', () => {
+  it('reads the file once the write is done, not the empty file the watcher fired on', async () => {
+    await app.save('src/live/slow.ts', greet("export const v = live(() => 'one');"));
+    const after = app.reloads.length;
+    // A slow writer: truncate, pause, then write, as an editor saving a large file may.
+    const fd = fs.openSync(app.file('src/live/slow.ts'), 'w');
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    fs.writeSync(fd, greet("export const v = live(() => 'two');"));
+    fs.closeSync(fd);
+    const event = await app.reload((e) => e.file === 'src/live/slow.ts', after);
+    expect(event.removed).toEqual([]);
+    expect(await client.call('slow/v')).toMatchObject({ t: 'result', data: 'two' });
+    // No reload ever saw the empty file: none removed the export.
+    expect(app.reloads.slice(after).flatMap((e) => e.removed)).toEqual([]);
   });
 });
