@@ -66,6 +66,8 @@ export interface Guard {
 export interface ActivationHost {
   /** `module/export` of the handler being activated. */
   readonly path: string;
+  /** The export's name (the last part of `path`), for messages. */
+  readonly name: string;
   /** The module's source file, relative to the project (for messages). */
   readonly file: string;
   /** Publishes on the runtime's topics (what `publish()` does). */
@@ -114,7 +116,8 @@ function streamOptions(options: StreamOptions = {}): MergeOptions {
   return resolved;
 }
 
-function requireFunction(value: unknown, what: string): void {
+/** Throws the TypeError every handler constructor gives for a value that is not a function. */
+export function requireFunction(value: unknown, what: string): void {
   if (typeof value !== 'function') throw new TypeError(`${what} must be a function; got ${typeof value}`);
 }
 

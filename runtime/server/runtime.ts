@@ -95,6 +95,7 @@ export class Runtime implements DispatchContext {
   private activationHost(entry: RegistryEntry): ActivationHost {
     return {
       path: entry.path,
+      name: entry.name,
       file: entry.module.file,
       publish: (topic, event, data) => this.publish(topic, event, data),
       listen: (topic, listener) => this.topics.listen(topic, listener),

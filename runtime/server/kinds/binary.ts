@@ -23,7 +23,7 @@ import type { Connection } from '../connection.js';
 import type { LiveContext } from '../context.js';
 import { admitCall, errorMessage, failCall, reportCall, runGuards, unknownPath, type DispatchContext } from '../dispatch.js';
 import { LiveError } from '../errors.js';
-import { HANDLER, handlerKind } from '../handlers.js';
+import { HANDLER, requireFunction, handlerKind } from '../handlers.js';
 import { depthExceeds } from '../limits.js';
 
 type Awaitable<T> = T | Promise<T>;
@@ -46,7 +46,7 @@ export function binary<Args extends unknown[], Result>(
   fn: (ctx: LiveContext, data: Uint8Array<ArrayBuffer>, ...args: Args) => Awaitable<Result>,
   options: BinaryOptions = {}
 ): LiveBinary<Args, Result> {
-  if (typeof fn !== 'function') throw new TypeError(`live.binary(fn, options): fn must be a function; got ${typeof fn}`);
+  requireFunction(fn, 'live.binary(fn, options): fn');
   const maxSize = options.maxSize ?? DEFAULT_MAX_SIZE;
   if (!Number.isInteger(maxSize) || maxSize < 0) {
     throw new TypeError(`live.binary: maxSize must be a whole number of bytes; got ${String(maxSize)}`);

@@ -10,7 +10,7 @@
 import { Cron } from 'croner';
 import { ErrorCode } from '../../protocol.js';
 import { LiveError } from '../errors.js';
-import { HANDLER, type ActivationHost } from '../handlers.js';
+import { HANDLER, requireFunction, type ActivationHost } from '../handlers.js';
 
 type Awaitable<T> = T | Promise<T>;
 
@@ -98,7 +98,7 @@ export class CronJob {
       timer?.stop();
       const reason = error instanceof Error ? error.message : String(error);
       throw new Error(
-        `${host.file}: live.cron export ${host.path.slice(host.path.lastIndexOf('/') + 1)} has an invalid schedule ${JSON.stringify(schedule)}` +
+        `${host.file}: live.cron export ${host.name} has an invalid schedule ${JSON.stringify(schedule)}` +
           `${options.timezone ? ` or time zone ${JSON.stringify(options.timezone)}` : ''} (${reason}). ` +
           'Use 5 fields (minute hour day month weekday, e.g. "*/5 * * * *") or 6 with seconds first (e.g. "*/10 * * * * *").'
       );
@@ -218,7 +218,7 @@ export function cron<Result>(
     throw new TypeError('live.cron(schedule, topic, fn): schedule must be a cron expression such as "*/5 * * * *"');
   }
   if (typeof topic !== 'string' || topic === '') throw new TypeError('live.cron(schedule, topic, fn): topic must be a non-empty string');
-  if (typeof fn !== 'function') throw new TypeError(`live.cron(schedule, topic, fn): fn must be a function; got ${typeof fn}`);
+  requireFunction(fn, 'live.cron(schedule, topic, fn): fn');
   if (options.onError !== undefined && typeof options.onError !== 'function') {
     throw new TypeError('live.cron: options.onError must be a function');
   }

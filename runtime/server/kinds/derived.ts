@@ -12,7 +12,7 @@
 import { stringify } from 'devalue';
 import type { MergeOptions } from '../../protocol.js';
 import type { LiveContext } from '../context.js';
-import { HANDLER, type ActivationHost } from '../handlers.js';
+import { HANDLER, requireFunction, type ActivationHost } from '../handlers.js';
 import type { TopicStart } from '../subscribable.js';
 import { Coalescer } from './coalesce.js';
 
@@ -38,10 +38,6 @@ export interface LiveDerived<Args extends unknown[], Value, Dynamic extends bool
 export const MAX_DERIVED_SOURCES = 100;
 const SET: MergeOptions = { merge: 'set', key: 'id', max: 50 };
 
-function exportName(host: ActivationHost): string {
-  return host.path.slice(host.path.lastIndexOf('/') + 1);
-}
-
 function checkSources(list: unknown, host: ActivationHost): readonly string[] {
   const ok =
     Array.isArray(list) &&
@@ -50,7 +46,7 @@ function checkSources(list: unknown, host: ActivationHost): readonly string[] {
     list.every((topic) => typeof topic === 'string' && topic.length > 0);
   if (!ok) {
     throw new Error(
-      `${host.file}: the sources of live.derived export ${exportName(host)} must be a list of 1 to ${MAX_DERIVED_SOURCES} non-empty topic strings`
+      `${host.file}: the sources of live.derived export ${host.name} must be a list of 1 to ${MAX_DERIVED_SOURCES} non-empty topic strings`
     );
   }
   return list as readonly string[];
@@ -153,7 +149,7 @@ export function derived(
   if (!dynamic && !(Array.isArray(sources) && sources.length > 0 && sources.every((s) => typeof s === 'string' && s.length > 0))) {
     throw new TypeError('live.derived(sources, fn): sources must be a non-empty list of topics, or a function of (ctx, ...args) returning one');
   }
-  if (typeof fn !== 'function') throw new TypeError(`live.derived(sources, fn): fn must be a function; got ${typeof fn}`);
+  requireFunction(fn, 'live.derived(sources, fn): fn');
   const debounce = options.debounce ?? 50;
   if (!Number.isFinite(debounce) || debounce < 0) throw new TypeError(`live.derived: debounce must be a number of ms >= 0; got ${debounce}`);
 

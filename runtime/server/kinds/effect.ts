@@ -7,7 +7,7 @@
  * reported (to `onError`, the telemetry and the server log) and the next events run as usual.
  * It has no client side: importing it from `$live/...` gives nothing.
  */
-import { HANDLER, type ActivationHost } from '../handlers.js';
+import { HANDLER, requireFunction, type ActivationHost } from '../handlers.js';
 
 type Awaitable<T> = T | Promise<T>;
 
@@ -80,7 +80,7 @@ export function effect(
   if (!Array.isArray(list) || list.length === 0 || !list.every((topic) => typeof topic === 'string' && topic.length > 0)) {
     throw new TypeError('live.effect(sources, fn): sources must be a topic or a non-empty list of topics');
   }
-  if (typeof fn !== 'function') throw new TypeError(`live.effect(sources, fn): fn must be a function; got ${typeof fn}`);
+  requireFunction(fn, 'live.effect(sources, fn): fn');
   if (options.onError !== undefined && typeof options.onError !== 'function') {
     throw new TypeError('live.effect: options.onError must be a function');
   }

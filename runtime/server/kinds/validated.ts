@@ -6,7 +6,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { LiveContext } from '../context.js';
 import { LiveError } from '../errors.js';
-import { HANDLER, type LiveFunction } from '../handlers.js';
+import { HANDLER, requireFunction, type LiveFunction } from '../handlers.js';
 
 type Awaitable<T> = T | Promise<T>;
 
@@ -44,7 +44,7 @@ export function validated<S extends StandardSchemaV1, Result>(
   if (typeof schema !== 'object' || schema === null || typeof schema['~standard']?.validate !== 'function') {
     throw new TypeError('live.validated(schema, fn): schema must be a Standard Schema (Zod, Valibot, ArkType...) with a ~standard property');
   }
-  if (typeof fn !== 'function') throw new TypeError(`live.validated(schema, fn): fn must be a function; got ${typeof fn}`);
+  requireFunction(fn, 'live.validated(schema, fn): fn');
   return {
     [HANDLER]: 'live',
     async fn(ctx: LiveContext, ...args: unknown[]) {
