@@ -159,11 +159,8 @@ const ROOM_FIELDS = new Set(['id', 'data', 'presence', 'cursors', 'moveCursor'])
 
 /** @internal A room: a function of the room id returning its stores and actions (one object per id). */
 export function __room(path: string): (id: string) => unknown {
-  const rooms = new Map<string, unknown>();
   const call = __rpc(path);
-  return (id) => {
-    let room = rooms.get(id);
-    if (room) return room;
+  return perArgs(([id]) => {
     const fields: Record<string, unknown> = {
       id,
       data: createStream(liveSocket, path, [id, 'data']),
@@ -172,7 +169,7 @@ export function __room(path: string): (id: string) => unknown {
       moveCursor: (position: unknown) => call(id, '~cursor', position)
     };
     const actions = new Map<string, (...args: unknown[]) => Promise<unknown>>();
-    room = new Proxy(fields, {
+    return new Proxy(fields, {
       get(target, name) {
         if (typeof name !== 'string' || name === 'then' || name === 'toJSON') return undefined;
         if (ROOM_FIELDS.has(name)) return target[name];
@@ -181,9 +178,7 @@ export function __room(path: string): (id: string) => unknown {
         return action;
       }
     });
-    rooms.set(id, room);
-    return room;
-  };
+  });
 }
 
 /** @internal Used by generated `$live/*` modules for live.binary exports. */

@@ -4,7 +4,7 @@
  * order, and Dates, Maps and BigInts cross the wire both ways.
  */
 import { describe, expect, it } from 'vitest';
-import { __streamFactory } from '../../runtime/client/index.js';
+import { __room, __streamFactory } from '../../runtime/client/index.js';
 import { richCodec } from '../../runtime/client/rich-codec.js';
 import { createStream } from '../../runtime/client/stream.js';
 import { live } from '../../runtime/server/index.js';
@@ -49,5 +49,12 @@ describe('dynamic stream stores', () => {
     expect(room('lobby', 1)).toBe(room('lobby', 1));
     expect(room('lobby', 1)).not.toBe(room('lobby', 2));
     expect(room(new Date(0))).not.toBe(room(new Date(0)));
+  });
+
+  it('give one room object, with its stores, per room id', () => {
+    const board = __room('app/board') as (id: string) => { data: unknown; presence: unknown };
+    expect(board('main')).toBe(board('main'));
+    expect(board('main').presence).toBe(board('main').presence);
+    expect(board('main')).not.toBe(board('other'));
   });
 });
