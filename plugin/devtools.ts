@@ -20,6 +20,7 @@ import { TAP_INSTALL_CODE } from '../devtools-ui/data/page-tap.js';
 import { CHANNEL_EVENT } from '../devtools-ui/data/wire.js';
 import { DevtoolsChannel, type OverlayClient } from './devtools-channel.js';
 import type { ResolvedDevtools } from './options.js';
+import { posix } from './paths.js';
 
 export const DEVTOOLS_ID = 'virtual:svelte-realtime/devtools';
 const RESOLVED_DEVTOOLS_ID = '\0svelte-realtime:devtools';
@@ -31,7 +32,7 @@ export function findDevtoolsUi(from = path.dirname(fileURLToPath(import.meta.url
   for (;;) {
     const candidate = path.join(dir, 'devtools-ui');
     if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(candidate, 'main.ts'))) {
-      return candidate.split(path.sep).join('/');
+      return posix(candidate);
     }
     const parent = path.dirname(dir);
     if (parent === dir) throw new Error(`svelte-realtime: the devtools-ui folder is missing next to ${from}; reinstall svelte-realtime`);

@@ -3,8 +3,8 @@
  * the server registry module, and the `$live/*` type declarations. Plain functions of their
  * input, so tests call them directly.
  */
-import path from 'node:path';
 import type { ExportKind, LiveExport } from './export-table.js';
+import { relativeTo } from './paths.js';
 
 export interface LiveModule {
   /** `admin/users` */
@@ -109,7 +109,7 @@ const typeBlocks = new WeakMap<LiveModule, { dir: string; block: string }>();
 function typesBlock(m: LiveModule, dir: string): string {
   const out: string[] = [];
   const exported = m.exports.filter((e) => !SERVER_ONLY.has(e.kind));
-  let specifier = path.relative(dir, m.file).split(path.sep).join('/').replace(/\.[mc]?[jt]s$/, '.js');
+  let specifier = relativeTo(dir, m.file).replace(/\.[mc]?[jt]s$/, '.js');
   if (!specifier.startsWith('.')) specifier = `./${specifier}`;
   out.push(`declare module ${str(`$live/${m.path}`)} {`);
   if (exported.length > 0) {

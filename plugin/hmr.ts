@@ -16,6 +16,7 @@ import type { EnvironmentModuleNode, FSWatcher, HotUpdateOptions, Plugin } from 
 import type { RealtimeApi } from './index.js';
 import type { LiveProject, ModuleChange } from './project.js';
 import { modulePathOf } from './scan.js';
+import { posix } from './paths.js';
 
 const STUB_PREFIX = '\0live:';
 const HOOKS_NAMES = ['hooks.ws.ts', 'hooks.ws.js'];
@@ -46,7 +47,7 @@ export function exportsChanged(change: ModuleChange | undefined): boolean {
 }
 
 function isHooksFile(project: LiveProject, file: string): boolean {
-  return HOOKS_NAMES.some((name) => file === `${project.root.split('\\').join('/')}/src/${name}`);
+  return HOOKS_NAMES.some((name) => file === `${posix(project.root)}/src/${name}`);
 }
 
 /** Vite's file watcher drops a change that follows another to the same file within 50 ms. */

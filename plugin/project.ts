@@ -10,6 +10,7 @@ import { generateTypes, TYPES_FILE, type LiveModule } from './generate.js';
 import type { ResolvedOptions } from './options.js';
 import { parseLiveModule } from './parse.js';
 import { LiveScanError, modulePathOf, scanLiveDir } from './scan.js';
+import { posix, relativeTo } from './paths.js';
 
 export interface Logger {
   warn(message: string): void;
@@ -45,19 +46,19 @@ export class LiveProject {
     readonly options: ResolvedOptions,
     readonly logger: Logger
   ) {
-    this.dir = path.resolve(root, options.dir).split(path.sep).join('/');
+    this.dir = posix(path.resolve(root, options.dir));
   }
 
   get hooksFile(): string | undefined {
     for (const candidate of HOOKS_FILES) {
       const file = path.join(this.root, candidate);
-      if (fs.existsSync(file)) return file.split(path.sep).join('/');
+      if (fs.existsSync(file)) return posix(file);
     }
     return undefined;
   }
 
   relative(file: string): string {
-    return path.relative(this.root, file).split(path.sep).join('/');
+    return relativeTo(this.root, file);
   }
 
   /** True for a file under `dir` (a live module or not). */

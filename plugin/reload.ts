@@ -24,6 +24,7 @@ import { LiveParseError } from './export-table.js';
 import type { LiveModule } from './generate.js';
 import type { LiveExport } from './export-table.js';
 import type { LiveProject } from './project.js';
+import { relativeTo } from './paths.js';
 
 /** What went wrong with one file, located as precisely as the error allows. */
 export interface ReloadFailure {
@@ -267,15 +268,15 @@ export class LiveReloader {
 
     const duration = performance.now() - started;
     const change = applied ? describeChange(before, imported, removed) : { added: [], removed: [], changed: [] };
-    const triggers = [...batch.triggers].map((f) => relative(this.host.root, f));
+    const triggers = [...batch.triggers].map((f) => relativeTo(this.host.root, f));
     if (!first && applied && imported.size + removed.length > 0) {
-      this.host.info(`reloaded ${triggers.join(', ') || [...imported.keys()].map((f) => relative(this.host.root, f)).join(', ')} in ${Math.round(duration)} ms`);
+      this.host.info(`reloaded ${triggers.join(', ') || [...imported.keys()].map((f) => relativeTo(this.host.root, f)).join(', ')} in ${Math.round(duration)} ms`);
     }
     if (runtime.telemetry.active) {
       const failure = failures[0];
       runtime.telemetry.emit({
         type: 'reload',
-        file: triggers.join(', ') || (first ? relative(this.host.root, project.dir) : ''),
+        file: triggers.join(', ') || (first ? relativeTo(this.host.root, project.dir) : ''),
         ...change,
         duration,
         rolledBack,
@@ -317,10 +318,6 @@ export class LiveReloader {
   private cleanup(cleanups: readonly Cleanup[]): Promise<void> {
     return runCleanups(cleanups, (error) => this.host.runtime.logError(error, 'onDispose'));
   }
-}
-
-function relative(root: string, file: string): string {
-  return path.relative(root, file).split(path.sep).join('/');
 }
 
 function stripFilePrefix(message: string, file: string): string {
@@ -397,11 +394,11 @@ export function failureOf(error: unknown, root: string, file: string, what: stri
   const loc = (e as { loc?: { file?: string; line: number; column: number } }).loc;
   if (loc?.line !== undefined) {
     const at = loc.file ?? file;
-    return { file: relative(root, at), absoluteFile: at, line: loc.line, column: loc.column + 1, message, stack: e.stack };
+    return { file: relativeTo(root, at), absoluteFile: at, line: loc.line, column: loc.column + 1, message, stack: e.stack };
   }
   const frame = stackFrame(e.stack ?? '', root, file);
   const at = frame?.file ?? file;
-  return { file: relative(root, at), absoluteFile: at, line: frame?.line, column: frame?.column, message, stack: e.stack };
+  return { file: relativeTo(root, at), absoluteFile: at, line: frame?.line, column: frame?.column, message, stack: e.stack };
 }
 
 function stackFrame(stack: string, root: string, prefer: string): { file: string; line: number; column: number } | undefined {

@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { posix, relativeTo } from './paths.js';
 
 export const LIVE_EXTENSIONS = ['.ts', '.js', '.mts', '.mjs'] as const;
 
@@ -31,7 +32,7 @@ export function isLiveFile(file: string): boolean {
 
 /** The module path of a file under `dir`, or undefined when the file is not a live module. */
 export function modulePathOf(dir: string, file: string): string | undefined {
-  const relative = path.relative(dir, file).split(path.sep).join('/');
+  const relative = relativeTo(dir, file);
   if (relative.startsWith('../') || path.isAbsolute(relative) || !isLiveFile(file)) return undefined;
   return relative.slice(0, relative.lastIndexOf('.'));
 }
@@ -55,9 +56,8 @@ export function scanLiveDir(dir: string, root: string): LiveFile[] {
       if (modulePath === undefined) continue;
       const other = byPath.get(modulePath);
       if (other) {
-        const rel = (f: string) => path.relative(root, f).split(path.sep).join('/');
         throw new LiveScanError(
-          `${rel(other)} and ${rel(full)} both map to $live/${modulePath}; rename or remove one of them`
+          `${relativeTo(root, other)} and ${relativeTo(root, full)} both map to $live/${modulePath}; rename or remove one of them`
         );
       }
       byPath.set(modulePath, full);
@@ -66,5 +66,5 @@ export function scanLiveDir(dir: string, root: string): LiveFile[] {
   walk(dir);
   return [...byPath]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([modulePath, file]) => ({ path: modulePath, file: file.split(path.sep).join('/') }));
+    .map(([modulePath, file]) => ({ path: modulePath, file: posix(file) }));
 }
