@@ -16,9 +16,9 @@ import type { EnvironmentModuleNode, FSWatcher, HotUpdateOptions, Plugin } from 
 import type { RealtimeApi } from './index.js';
 import type { LiveProject, ModuleChange } from './project.js';
 import { modulePathOf } from './scan.js';
+import { modulePathOfSpecifier, STUB_PREFIX } from './ids.js';
 import { posix } from './paths.js';
 
-const STUB_PREFIX = '\0live:';
 const HOOKS_NAMES = ['hooks.ws.ts', 'hooks.ws.js'];
 /** Sent to the page when every reported reload error is fixed: the stubs close Vite's overlay. */
 export const RECOVERED_EVENT = 'svelte-realtime:recovered';
@@ -115,7 +115,7 @@ export function hmrPlugin(api: RealtimeApi): Plugin {
       filter: { id: /^\$live\// },
       handler(id) {
         if (this.environment.config.consumer !== 'client' || !api.project) return null;
-        const modulePath = id.slice('$live/'.length).replace(/\.[mc]?[jt]s$/, '');
+        const modulePath = modulePathOfSpecifier(id);
         if (!api.project.byPath(modulePath)) missing.add(modulePath);
         return null;
       }

@@ -19,16 +19,13 @@ import { LiveProject } from './project.js';
 import { devSocketPlugin } from './dev-server.js';
 import { devtoolsPlugin } from './devtools.js';
 import { hmrPlugin } from './hmr.js';
+import { modulePathOfSpecifier, REGISTRY_ID, RESOLVED_REGISTRY_ID, STUB_PREFIX } from './ids.js';
 import type { LiveReloader } from './reload.js';
 
 export { adapter } from './adapter.js';
 export type { AdapterOptions } from './adapter.js';
 export type { RealtimeOptions, DevtoolsOptions } from './options.js';
 
-export const LIVE_PREFIX = '$live/';
-export const STUB_PREFIX = '\0live:';
-export const REGISTRY_ID = 'virtual:svelte-realtime/registry';
-const RESOLVED_REGISTRY_ID = '\0svelte-realtime:registry';
 
 /** Shared by the plugins of one `realtime()` call. */
 export interface RealtimeApi {
@@ -89,7 +86,7 @@ export default function realtime(options: RealtimeOptions = {}): Plugin[] {
     resolveId: {
       filter: { id: /^\$live\// },
       handler(id) {
-        const modulePath = id.slice(LIVE_PREFIX.length).replace(/\.[mc]?[jt]s$/, '');
+        const modulePath = modulePathOfSpecifier(id);
         if (!project().byPath(modulePath)) {
           const broken = [...project().broken.values()].find((e) => e.file.endsWith(`${modulePath}.ts`) || e.file.endsWith(`${modulePath}.js`));
           if (broken) this.error(broken.message);

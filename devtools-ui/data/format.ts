@@ -26,12 +26,3 @@ export function splitPath(path: string): [string, string] {
   const i = path.lastIndexOf('/');
   return i === -1 ? ['', path] : [path.slice(0, i), path.slice(i + 1)];
 }
-
-/** `3 s ago`, `2 min ago` */
-export function ago(time: number, now: number): string {
-  const s = Math.max(0, Math.round((now - time) / 1000));
-  if (s < 60) return `${s} s ago`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ago`;
-  return `${Math.floor(m / 60)} h ago`;
-}
