@@ -41,11 +41,12 @@ export interface ParseResult {
 /** Thrown for source the plugin refuses (default export, guard it cannot understand, syntax error). */
 export class LiveParseError extends Error {
   constructor(
-    message: string,
+    /** What is wrong, without the location the full message starts with. */
+    readonly reason: string,
     readonly file: string,
     readonly position?: SourcePosition
   ) {
-    super(position ? `${file}:${position.line}:${position.column} ${message}` : `${file}: ${message}`);
+    super(position ? `${file}:${position.line}:${position.column} ${reason}` : `${file}: ${reason}`);
     this.name = 'LiveParseError';
   }
 }

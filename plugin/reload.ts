@@ -376,9 +376,7 @@ function describeChange(before: Map<string, LoadedModule>, imported: Map<string,
 
 function failureOfParse(error: LiveParseError, root: string): ReloadFailure {
   const absoluteFile = path.resolve(root, error.file);
-  const location = error.position ? `${error.file}:${error.position.line}:${error.position.column} ` : `${error.file}: `;
-  const message = error.message.startsWith(location) ? error.message.slice(location.length) : error.message;
-  return { file: error.file, absoluteFile, line: error.position?.line, column: error.position?.column, message: `does not parse: ${message}` };
+  return { file: error.file, absoluteFile, line: error.position?.line, column: error.position?.column, message: `does not parse: ${error.reason}` };
 }
 
 /**
