@@ -75,25 +75,24 @@ async function connect(target, url) {
 }
 
 /**
- * Sequential calls, each stack in turn for `block` calls at a time, so every stack meets the
- * same moments of a shared machine: each call's round trip in ms, per stack.
+ * Sequential calls, the stacks taking turns call by call (the first of each turn rotating), so
+ * a busy moment of a shared machine (they come in bursts of several milliseconds, tens of
+ * calls) falls on every stack alike: each call's round trip in ms, per stack.
  */
-async function latency(clients, { warmup, count, block }) {
-  const samples = {};
-  for (const [target, client] of clients) {
-    samples[target] = [];
-    for (let i = 0; i < warmup; i++) await client.call(i);
-  }
-  for (let done = 0; done < count; done += block) {
-    for (const [target, client] of clients) {
-      for (let i = 0; i < block; i++) {
-        const start = performance.now();
-        await client.call(i);
-        samples[target].push(performance.now() - start);
-      }
+async function latency(clients, { warmup, count }) {
+  const stacks = [...clients];
+  // Preallocated, so the harness's own arrays do not grow (and get collected) mid-measurement.
+  const samples = stacks.map(() => new Float64Array(count));
+  for (const [, client] of stacks) for (let i = 0; i < warmup; i++) await client.call(i);
+  for (let i = 0; i < count; i++) {
+    for (let turn = 0; turn < stacks.length; turn++) {
+      const index = (i + turn) % stacks.length;
+      const start = performance.now();
+      await stacks[index][1].call(i);
+      samples[index][i] = performance.now() - start;
     }
   }
-  return samples;
+  return Object.fromEntries(stacks.map(([target], index) => [target, Array.from(samples[index])]));
 }
 
 /** `total` calls with `inFlight` outstanding at all times. */
