@@ -48,7 +48,7 @@ export function probe(runtime: Runtime, user: unknown, message: Extract<ClientMe
     const conn = new Connection(
       socket as unknown as WebSocket,
       user as LiveUser,
-      (topic, event, data, cause) => runtime.publish(topic, event, data, cause),
+      (topic, event, data, connection, callId) => runtime.publish(topic, event, data, connection, callId),
       runtime
     );
     const timer = setTimeout(() => {

@@ -11,8 +11,14 @@ export interface Callable {
   call(ctx: LiveContext, args: unknown[]): unknown;
 }
 
-/** The function a call message runs for `handler`, or undefined when it cannot be called. */
-export function callTarget(handler: unknown): ((ctx: LiveContext, args: unknown[]) => unknown) | undefined {
+/** Runs one call: the handler with the message's context and arguments. */
+export type CallTarget = (ctx: LiveContext, args: unknown[]) => unknown;
+
+/**
+ * The function a call message runs for `handler`, or undefined when it cannot be called. The
+ * registry works it out once per export, so a call allocates no wrapper of its own.
+ */
+export function callTarget(handler: unknown): CallTarget | undefined {
   if (handlerKind(handler) === 'live') {
     const fn = (handler as LiveFunction<unknown[], unknown>).fn;
     return (ctx, args) => fn(ctx, ...args);

@@ -35,6 +35,9 @@ const consoleHost: ConnectionHost = {
 const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 export const CLOSE_SLOW_CONSUMER = 4008;
 
+/** Queue slots a connection keeps between frames. */
+const REUSED_QUEUE = 64;
+
 let connectionCounter = 0;
 const resolved = Promise.resolve();
 
@@ -62,17 +65,24 @@ export class Connection implements TopicSubscriber {
   readonly pendingSubscriptions = new Set<number>();
   inFlight = 0;
   alive = true;
-  private outbox: ServerMessage[] = [];
+  /**
+   * Messages queued in this tick: the first `queued` slots of `outbox`. The arrays are kept and
+   * reused, so a reply allocates no queue of its own.
+   */
+  private readonly outbox: (ServerMessage | undefined)[] = [];
   /** For each queued message, what produced it (a `module/export` path), for error reports. */
-  private origins: (string | undefined)[] = [];
+  private readonly origins: (string | undefined)[] = [];
+  private queued = 0;
   private flushScheduled = false;
+  /** While a frame's messages are handled: replies wait for `endBatch` instead of a microtask. */
+  private batching = false;
   /** Topics whose events wait for a snapshot still being computed (see `hold`). */
   private held: Map<string, { holds: number; frames: string[] }> | undefined;
 
   constructor(
     readonly socket: WebSocket,
     readonly user: LiveUser,
-    private readonly publish: (topic: string, event: string, data: unknown, cause?: { connection: string; id: number }) => void,
+    private readonly publish: (topic: string, event: string, data: unknown, connection?: string, callId?: number) => void,
     private readonly host: ConnectionHost = consoleHost
   ) {}
 
@@ -81,18 +91,32 @@ export class Connection implements TopicSubscriber {
    * that produced it) names the culprit if the message cannot be encoded.
    */
   send(message: ServerMessage, origin?: string): void {
-    this.outbox.push(message);
-    this.origins.push(origin);
-    if (!this.flushScheduled) {
+    this.outbox[this.queued] = message;
+    this.origins[this.queued++] = origin;
+    if (!this.flushScheduled && !this.batching) {
       this.flushScheduled = true;
       // Not queueMicrotask: Node wraps each of those in an AsyncResource, several times the cost.
       resolved.then(this.flush);
     }
   }
 
+  /**
+   * Handling one incoming frame: what its messages answer at once leaves together when
+   * `endBatch` runs, in the same turn, with no microtask of its own. Answers that come later
+   * (an async handler) are queued and flushed as usual.
+   */
+  beginBatch(): void {
+    this.batching = true;
+  }
+
+  endBatch(): void {
+    this.batching = false;
+    if (this.queued > 0) this.flush();
+  }
+
   /** Sends an already encoded frame (text, or binary for live.binary results), after anything queued. */
   sendFrame(frame: string | Uint8Array): void {
-    if (this.outbox.length > 0) this.flush();
+    if (this.queued > 0) this.flush();
     this.write(frame);
   }
 
@@ -103,7 +127,7 @@ export class Connection implements TopicSubscriber {
       held.frames.push(frame);
       return;
     }
-    if (this.outbox.length > 0) this.flush();
+    if (this.queued > 0) this.flush();
     this.write(eventBytes(frame), TEXT);
   }
 
@@ -128,26 +152,31 @@ export class Connection implements TopicSubscriber {
 
   /** The `ctx` handlers receive; `callId` ties publishes to the call that caused them. */
   context(callId?: number): LiveContext {
-    const cause = callId === undefined ? undefined : { connection: this.id, id: callId };
     return {
       user: this.user,
       connection: this.id,
-      publish: (topic, event, data) => this.publish(topic, event, data, cause)
+      publish: (topic, event, data) => this.publish(topic, event, data, this.id, callId)
     };
   }
 
   readonly flush = (): void => {
     this.flushScheduled = false;
-    if (this.outbox.length === 0) return;
-    const messages = this.outbox;
-    const origins = this.origins;
-    this.outbox = [];
-    this.origins = [];
+    const count = this.queued;
+    if (count === 0) return;
+    const { outbox, origins } = this;
     let frame: string;
     try {
-      frame = encodeFrame(messages);
+      frame = encodeFrame(outbox, count);
     } catch {
-      frame = encodeFrame(messages.map((message, i) => this.encodable(message, origins[i])));
+      frame = encodeFrame(outbox.slice(0, count).map((message, i) => this.encodable(message!, origins[i])));
+    } finally {
+      // Emptied whatever happens, so nothing is sent twice and no message outlives its frame.
+      // A burst's long queue is let go rather than kept for the life of the connection.
+      if (count > REUSED_QUEUE) outbox.length = origins.length = 0;
+      else {
+        for (let i = 0; i < count; i++) outbox[i] = origins[i] = undefined;
+      }
+      this.queued = 0;
     }
     this.write(frame);
   };

@@ -17,7 +17,6 @@ import { isLiveError, LiveError } from './errors.js';
 import type { LiveContext } from './context.js';
 import { messageId, readClientMessage, type Limits } from './limits.js';
 import type { Registry, RegistryEntry } from './registry.js';
-import { callTarget } from './callable.js';
 import { isSubscribable } from './subscribable.js';
 import type { Telemetry } from './telemetry.js';
 import type { Topics } from './topics.js';
@@ -79,26 +78,35 @@ export function handleFrame(dc: DispatchContext, conn: Connection, text: string)
     conn.send(errorMessage(null, error, dc.dev));
     return;
   }
-  for (const raw of messages) {
-    try {
-      const message = readClientMessage(raw, dc.limits);
-      switch (message.t) {
-        case 'call':
-          void handleCall(dc, conn, message, text.length);
-          break;
-        case 'sub':
-          void handleSubscribe(dc, conn, message);
-          break;
-        case 'unsub':
-          unsubscribe(dc, conn, message.id);
-          break;
-        case 'ping':
-          conn.send({ t: 'pong', id: message.id });
-          break;
-      }
-    } catch (error) {
-      conn.send(errorMessage(messageId(raw), error, dc.dev));
+  // Everything the frame's messages answer at once leaves in one frame, before this returns.
+  conn.beginBatch();
+  try {
+    for (const raw of messages) handleMessage(dc, conn, raw, text.length);
+  } finally {
+    conn.endBatch();
+  }
+}
+
+/** One message of a frame: checked, then handed to its handler. */
+function handleMessage(dc: DispatchContext, conn: Connection, raw: unknown, frameLength: number): void {
+  try {
+    const message = readClientMessage(raw, dc.limits);
+    switch (message.t) {
+      case 'call':
+        handleCall(dc, conn, message, frameLength);
+        break;
+      case 'sub':
+        void handleSubscribe(dc, conn, message);
+        break;
+      case 'unsub':
+        unsubscribe(dc, conn, message.id);
+        break;
+      case 'ping':
+        conn.send({ t: 'pong', id: message.id });
+        break;
     }
+  } catch (error) {
+    conn.send(errorMessage(messageId(raw), error, dc.dev));
   }
 }
 
@@ -143,33 +151,66 @@ export function reportCall(
   });
 }
 
-async function handleCall(dc: DispatchContext, conn: Connection, message: CallMessage, bytesIn: number): Promise<void> {
+/**
+ * Runs one call message. A handler that answers synchronously (and has no guards) is answered
+ * in the same turn with no promise of the runtime's own; only a promise result or a guard
+ * takes the asynchronous path.
+ */
+function handleCall(dc: DispatchContext, conn: Connection, message: CallMessage, bytesIn: number): void {
   // Telemetry with no listener costs one property read: the clock is read only for a listener.
-  const timed = dc.telemetry.active;
-  const start = timed ? performance.now() : 0;
-  let result: unknown;
-  let failure: ErrorMessage | undefined;
-  let admitted = false;
+  const start = dc.telemetry.active ? performance.now() : -1;
   try {
     admitCall(dc, conn);
-    admitted = true;
-    const entry = dc.registry.get(message.path);
-    const target = entry && callTarget(entry.handler);
-    if (!entry || !target) {
-      throw unknownPath(message.path, 'function');
-    }
-    const ctx = conn.context(message.id);
-    if (entry.module.guards.length > 0) await runGuards(entry, ctx);
-    result = target(ctx, message.args);
-    // A synchronous handler's result is sent without waiting a turn of the microtask queue.
-    if (isPromiseLike(result)) result = await result;
-    conn.send({ t: 'result', id: message.id, data: result }, message.path);
   } catch (error) {
-    failure = failCall(dc, conn, message.id, message.path, error);
-  } finally {
-    if (admitted) conn.inFlight--;
+    endCall(dc, conn, message, bytesIn, start, false, undefined, error);
+    return;
   }
-  if (timed && dc.telemetry.active) {
+  let outcome: unknown;
+  try {
+    outcome = startCall(dc, conn, message);
+  } catch (error) {
+    endCall(dc, conn, message, bytesIn, start, true, undefined, error);
+    return;
+  }
+  if (!isPromiseLike(outcome)) {
+    endCall(dc, conn, message, bytesIn, start, true, outcome, NO_ERROR);
+    return;
+  }
+  Promise.resolve(outcome).then(
+    (result) => endCall(dc, conn, message, bytesIn, start, true, result, NO_ERROR),
+    (error: unknown) => endCall(dc, conn, message, bytesIn, start, true, undefined, error)
+  );
+}
+
+/** Marks a call that did not fail (a handler may throw anything, `undefined` included). */
+const NO_ERROR = Symbol('no error');
+
+/** Finds the call's handler and runs it (after its module's guards): its result, or a promise of it. */
+function startCall(dc: DispatchContext, conn: Connection, message: CallMessage): unknown {
+  const entry = dc.registry.get(message.path);
+  const run = entry?.call;
+  if (!entry || !run) throw unknownPath(message.path, 'function');
+  const ctx = conn.context(message.id);
+  if (entry.module.guards.length > 0) return runGuards(entry, ctx).then(() => run(ctx, message.args));
+  return run(ctx, message.args);
+}
+
+/** Answers a call (its result, or the error it failed with), frees its slot and reports it. */
+function endCall(
+  dc: DispatchContext,
+  conn: Connection,
+  message: CallMessage,
+  bytesIn: number,
+  start: number,
+  admitted: boolean,
+  result: unknown,
+  error: unknown
+): void {
+  if (admitted) conn.inFlight--;
+  let failure: ErrorMessage | undefined;
+  if (error === NO_ERROR) conn.send({ t: 'result', id: message.id, data: result }, message.path);
+  else failure = failCall(dc, conn, message.id, message.path, error);
+  if (start >= 0 && dc.telemetry.active) {
     reportCall(dc, conn, { id: message.id, path: message.path, args: message.args, start, bytesIn, result, failure });
   }
 }

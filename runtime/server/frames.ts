@@ -5,8 +5,9 @@
 import { stringify, unflatten } from 'devalue';
 import { decodeFrameWith, encodeFrameWith, type ClientMessage, type ServerMessage } from '../protocol.js';
 
-export function encodeFrame(messages: readonly (ClientMessage | ServerMessage)[]): string {
-  return encodeFrameWith(messages, stringify)!;
+/** The frame of `messages` (the first `count` of them, when given). */
+export function encodeFrame(messages: readonly (ClientMessage | ServerMessage | undefined)[], count = messages.length): string {
+  return encodeFrameWith(messages, stringify, count)!;
 }
 
 export function encodeMessage(message: ClientMessage | ServerMessage): string {

@@ -191,7 +191,8 @@ export function readClientMessage(raw: unknown, limits: Limits): ClientMessage {
       if (depthExceeds(args, limits.maxDepth + 1)) {
         throw new ProtocolError(ErrorCode.LIMIT, `Arguments are nested deeper than ${limits.maxDepth} levels`);
       }
-      if (message.t === 'call') return { t: 'call', id: message.id, path, args };
+      // Checked field by field above; a call is read as it came (no copy per call).
+      if (message.t === 'call') return message as unknown as ClientMessage;
       if (message.from !== undefined && !isPosition(message.from)) {
         throw new ProtocolError(ErrorCode.MALFORMED, 'from must be { epoch, seq }');
       }

@@ -5,6 +5,7 @@
  * swaps behaviour without touching sockets. Only what was registered is callable; look-ups
  * are `Map`s, so `__proto__` or `../x` are just names that are not there.
  */
+import { callTarget, type CallTarget } from './callable.js';
 import { handlerKind, type ActivationHost, type Activatable, type AnyHandler, type GuardFunction, type HandlerKind } from './handlers.js';
 
 export interface ModuleRecord {
@@ -20,6 +21,8 @@ export interface RegistryEntry {
   module: ModuleRecord;
   name: string;
   handler: AnyHandler;
+  /** What a call message runs (see callable.ts), worked out once here; undefined for streams. */
+  call: CallTarget | undefined;
 }
 
 /** One module as the generated registry hands it over: its namespace and the exports the plugin found. */
@@ -74,7 +77,7 @@ export class Registry {
           `${file}: export ${name} should be a ${kind} handler but is ${actual ?? typeof handler}; export it as created by svelte-realtime/server`
         );
       }
-      added.push({ path: `${path}/${name}`, module: record, name, handler: handler as AnyHandler });
+      added.push({ path: `${path}/${name}`, module: record, name, handler: handler as AnyHandler, call: callTarget(handler) });
     }
     this.modules.set(path, record);
     for (const entry of added) this.entries.set(entry.path, entry);

@@ -104,13 +104,17 @@ export class Runtime implements DispatchContext {
     };
   }
 
-  /** Publishes to a topic's subscribers; `cause` ties it to the call that published. */
-  publish(topic: string, event: string, data: unknown, cause?: { connection: string; id: number }): void {
+  /**
+   * Publishes to a topic's subscribers; `connection` and `callId` name the call that published
+   * (the telemetry's `cause`, built only for a listener).
+   */
+  publish(topic: string, event: string, data: unknown, connection?: string, callId?: number): void {
     if (typeof topic !== 'string' || typeof event !== 'string') {
       throw new TypeError('publish(topic, event, data): topic and event must be strings');
     }
     const report = this.topics.publish(topic, event, data);
     if (this.telemetry.active) {
+      const cause = connection === undefined || callId === undefined ? undefined : { connection, id: callId };
       this.telemetry.emit({ type: 'publish', topic, event, seq: report.seq, delivered: report.delivered, data, cause });
     }
   }
@@ -225,7 +229,7 @@ export class Runtime implements DispatchContext {
   }
 
   private open(ws: WebSocket, user: unknown, origin: string | undefined): void {
-    const conn = new Connection(ws, user as never, (topic, event, data, cause) => this.publish(topic, event, data, cause), this);
+    const conn = new Connection(ws, user as never, (topic, event, data, connection, callId) => this.publish(topic, event, data, connection, callId), this);
     this.connections.set(conn.id, conn);
     conn.send({ t: 'hello', connection: conn.id, maxFrame: this.limits.maxFrameBytes });
     ws.on('pong', () => (conn.alive = true));

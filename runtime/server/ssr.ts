@@ -8,7 +8,6 @@
  */
 import { ErrorCode } from '../protocol.js';
 import type { Loaded, LoadEvent } from '../client/ssr.js';
-import { callTarget } from './callable.js';
 import type { LiveContext } from './context.js';
 import { runGuards, unknownPath } from './dispatch.js';
 import { LiveError } from './errors.js';
@@ -52,7 +51,7 @@ async function contextFor(host: SsrHost, event: LoadEvent): Promise<LiveContext>
 export async function ssrCall(host: SsrHost, path: string, args: unknown[], event: LoadEvent): Promise<unknown> {
   checkEvent(event, path);
   const entry = host.registry.get(path);
-  const target = entry && callTarget(entry.handler);
+  const target = entry?.call;
   if (!entry || !target) throw unknownPath(path, 'function');
   const ctx = await contextFor(host, event);
   await runGuards(entry, ctx);
