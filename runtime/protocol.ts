@@ -164,8 +164,19 @@ export type RichUnflatten = (parsed: number | unknown[]) => unknown;
  * A frame's text: JSON when every value is plain, else `rich` (devalue's stringify). Undefined
  * when the frame needs `rich` and none was given: the browser then loads it and tries again.
  */
-export function encodeFrameWith(messages: readonly (ClientMessage | ServerMessage)[], rich: RichStringify | undefined): string | undefined {
-  const frame = [PROTOCOL_VERSION, ...messages];
+export function encodeFrameWith(
+  messages: readonly (ClientMessage | ServerMessage | undefined)[],
+  rich: RichStringify | undefined,
+  /** How many of `messages` to send, from the first: senders reuse one queue array. */
+  count = messages.length
+): string | undefined {
+  let frame: unknown[];
+  if (count === 1) frame = [PROTOCOL_VERSION, messages[0]];
+  else {
+    frame = new Array(count + 1);
+    frame[0] = PROTOCOL_VERSION;
+    for (let i = 0; i < count; i++) frame[i + 1] = messages[i];
+  }
   return plainJson(frame) ?? rich?.(frame);
 }
 
@@ -287,7 +298,9 @@ export function decodeFrameWith(text: string, rich: RichUnflatten | undefined): 
       `Protocol version ${String(value[0])} is not supported; this server speaks version ${PROTOCOL_VERSION}. Reload the page to get a matching client.`
     );
   }
-  return value.slice(1);
+  // The parsed array is ours: dropping the version in place spares a copy per frame.
+  value.shift();
+  return value;
 }
 
 /**

@@ -58,7 +58,6 @@ interface PendingCall {
   path: string;
   /** True once written to an open socket (a drop then fails it, since it may have run). */
   sent: boolean;
-  message: ClientMessage;
 }
 
 export interface SocketOptions {
@@ -79,11 +78,19 @@ export class LiveSocket {
   readonly status = signal<ConnectionStatus>({ state: 'idle', attempts: 0, latency: null, connection: null });
   private ws: WebSocket | undefined;
   private nextId = 1;
-  private readonly calls = new Map<number, PendingCall>();
+  /**
+   * Calls waiting for an answer, by id. Id 0 (request ids start at 1) holds a placeholder that
+   * never expires and was never sent, so every loop over the calls passes it by: it keeps the
+   * Map from emptying, since an emptied Map reallocates its table, which sequential calls would
+   * otherwise do on every call.
+   */
+  private readonly calls = new Map<number, PendingCall>([[0, { resolve() {}, reject() {}, deadline: Infinity, path: '', sent: false }]]);
   private readonly subscriptions = new Map<number, SubscriptionSink>();
   private readonly topics = new Map<string, Set<SubscriptionSink>>();
   private readonly sinkTopics = new Map<SubscriptionSink, string>();
-  private outbox: ClientMessage[] = [];
+  /** Messages waiting for the next frame: the first `queued` slots, the array reused. */
+  private outbox: (ClientMessage | undefined)[] = [];
+  private queued = 0;
   /** Binary call frames waiting for the socket (live.binary), by request id. */
   private binaryOutbox = new Map<number, Uint8Array<ArrayBuffer>>();
   /** Frames from the server waiting for devalue (see rich-codec.ts), oldest first. */
@@ -108,7 +115,7 @@ export class LiveSocket {
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
       const message: ClientMessage = { t: 'call', id, path, args };
-      this.track(id, { resolve, reject, deadline: performance.now() + this.options.timeout, path, sent: false, message });
+      this.track(id, { resolve, reject, deadline: performance.now() + this.options.timeout, path, sent: false });
       this.enqueue(message);
     });
   }
@@ -125,7 +132,7 @@ export class LiveSocket {
       const id = this.nextId++;
       const argsText = args.length > 0 ? rich!.stringify(args) : '';
       const frame = encodeBinaryFrame({ type: BinaryFrameType.call, id, path, argsText, payload });
-      this.track(id, { resolve, reject, deadline: performance.now() + this.options.timeout, path, sent: false, message: { t: 'call', id, path, args } });
+      this.track(id, { resolve, reject, deadline: performance.now() + this.options.timeout, path, sent: false });
       this.binaryOutbox.set(id, frame);
       if (this.ws?.readyState !== 1) this.connect();
       else this.scheduleFlush();
@@ -207,7 +214,7 @@ export class LiveSocket {
   }
 
   private enqueue(message: ClientMessage): void {
-    this.outbox.push(message);
+    this.outbox[this.queued++] = message;
     if (this.ws?.readyState !== 1) {
       this.connect();
       return;
@@ -230,16 +237,16 @@ export class LiveSocket {
     const ws = this.ws;
     if (!ws || ws.readyState !== 1) return;
     this.flushBinary(ws);
-    if (this.outbox.length === 0) return;
-    const messages = this.outbox;
+    const count = this.queued;
+    if (count === 0) return;
     const rich = richCodec()?.stringify;
-    const frame = encodeFrameWith(messages, rich);
+    const frame = encodeFrameWith(this.outbox, rich, count);
     if (frame === undefined) {
       // A value JSON cannot carry: the outbox waits (in order) for devalue, then flushes.
       loadRichCodec().then(() => this.scheduleFlush(), (error: unknown) => console.error(CODEC_UNAVAILABLE, error));
       return;
     }
-    this.outbox = [];
+    const messages = this.takeQueued();
     if (frame.length <= this.maxFrame / 4 || new TextEncoder().encode(frame).length <= this.maxFrame) {
       this.write(ws, frame, messages);
       return;
@@ -255,6 +262,23 @@ export class LiveSocket {
         this.write(ws, single, [message]);
       }
     }
+  }
+
+  /**
+   * Empties the queue and returns what it held. A lone message (the usual frame) comes back in
+   * an array of one and the queue's own array is kept, so a call allocates no queue.
+   */
+  private takeQueued(): ClientMessage[] {
+    const count = this.queued;
+    this.queued = 0;
+    if (count === 1) {
+      const message = this.outbox[0]!;
+      this.outbox[0] = undefined;
+      return [message];
+    }
+    const messages = this.outbox.slice(0, count) as ClientMessage[];
+    this.outbox = [];
+    return messages;
   }
 
   private flushBinary(ws: WebSocket): void {
@@ -300,10 +324,9 @@ export class LiveSocket {
     this.setStatus({ state: 'open', attempts: 0, connection });
     // Resubscribe everything, then send what waited for the socket.
     // Calls that timed out while the socket was away are not sent late: their caller has moved on.
-    const queued = this.outbox.filter((m) => (m.t === 'call' && this.calls.has(m.id)) || m.t === 'ping');
-    this.outbox = [];
-    for (const [id, sink] of this.subscriptions) this.outbox.push(this.subscribeMessage(id, sink));
-    this.outbox.push(...queued);
+    const queued = this.takeQueued().filter((m) => (m.t === 'call' && this.calls.has(m.id)) || m.t === 'ping');
+    for (const [id, sink] of this.subscriptions) this.outbox[this.queued++] = this.subscribeMessage(id, sink);
+    for (const message of queued) this.outbox[this.queued++] = message;
     this.flush();
   }
 
@@ -316,7 +339,7 @@ export class LiveSocket {
       if (!call.sent) continue;
       this.fail(id, new RpcError(ErrorCode.DISCONNECTED, 'The connection dropped before the server answered; the call may or may not have run'));
     }
-    if (this.calls.size === 0 && this.subscriptions.size === 0) {
+    if (this.calls.size === 1 && this.subscriptions.size === 0) {
       this.setStatus({ state: 'idle', connection: null });
       return;
     }
