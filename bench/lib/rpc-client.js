@@ -8,6 +8,7 @@ import { createTRPCClient, createWSClient, wsLink } from '@trpc/client';
 import { LiveSocket } from '../../dist/runtime/client/socket.js';
 import { decodeFrame, encodeFrame } from '../../dist/runtime/server/frames.js';
 import { serveParent } from './child.js';
+import { watchGcPauses } from './gc-pauses.js';
 
 // The browser runtime, unchanged, over Node's `ws` (same WebSocket interface).
 globalThis.WebSocket = WebSocket;
@@ -77,13 +78,15 @@ async function connect(target, url) {
 /**
  * Sequential calls, the stacks taking turns call by call (the first of each turn rotating), so
  * a busy moment of a shared machine (they come in bursts of several milliseconds, tens of
- * calls) falls on every stack alike: each call's round trip in ms, per stack.
+ * calls) falls on every stack alike: each call's round trip in ms, per stack, and the client
+ * process's garbage-collection pauses meanwhile.
  */
 async function latency(clients, { warmup, count }) {
   const stacks = [...clients];
   // Preallocated, so the harness's own arrays do not grow (and get collected) mid-measurement.
   const samples = stacks.map(() => new Float64Array(count));
   for (const [, client] of stacks) for (let i = 0; i < warmup; i++) await client.call(i);
+  const gc = watchGcPauses();
   for (let i = 0; i < count; i++) {
     for (let turn = 0; turn < stacks.length; turn++) {
       const index = (i + turn) % stacks.length;
@@ -92,7 +95,10 @@ async function latency(clients, { warmup, count }) {
       samples[index][i] = performance.now() - start;
     }
   }
-  return Object.fromEntries(stacks.map(([target], index) => [target, Array.from(samples[index])]));
+  return {
+    samples: Object.fromEntries(stacks.map(([target], index) => [target, Array.from(samples[index])])),
+    gc: await gc.stop()
+  };
 }
 
 /** `total` calls with `inFlight` outstanding at all times. */
