@@ -13,7 +13,7 @@ export const TAP_KEY = Symbol.for('svelte-realtime.tap');
 /** The parts of the client runtime's LiveSocket the overlay reads (internal to this package). */
 interface WatchedSocket {
   status: { get(): PageStatus; subscribe(run: (value: PageStatus) => void): () => void };
-  calls: Map<number, { message: { path: string } }>;
+  calls: Map<number, { path: string }>;
   subscriptions: Map<number, { path: string; args: unknown[]; value?(): unknown }>;
   sinkTopics: Map<object, string>;
   handle(message: IncomingMessage): void;
@@ -101,7 +101,7 @@ function watchSocket(socket: WatchedSocket, store: EventStore): () => void {
   const calls = socket.calls;
   const set = calls.set;
   calls.set = function (id, pending) {
-    if (!calls.has(id)) store.pageCall(id, pending.message.path, Date.now());
+    if (!calls.has(id)) store.pageCall(id, pending.path, Date.now());
     return set.call(this, id, pending);
   };
 
