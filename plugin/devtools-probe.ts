@@ -26,9 +26,12 @@ export function probe(runtime: Runtime, user: unknown, message: Extract<ClientMe
     const socket = {
       readyState: 1,
       bufferedAmount: 0,
-      send(frame: string) {
-        if (settled || typeof frame !== 'string') return;
-        for (const reply of decodeFrame(frame) as ServerMessage[]) {
+      // Text frames arrive as UTF-8 bytes sent with `{ binary: false }`; binary ones (a
+      // live.binary result) answer nothing the probe waits for.
+      send(frame: string | Uint8Array, options?: { binary?: boolean }) {
+        if (settled || (typeof frame !== 'string' && options?.binary !== false)) return;
+        const text = typeof frame === 'string' ? frame : new TextDecoder().decode(frame);
+        for (const reply of decodeFrame(text) as ServerMessage[]) {
           if (!('id' in reply) || reply.id !== message.id) continue;
           if (reply.t !== 'result' && reply.t !== 'error' && reply.t !== 'snapshot') continue;
           finish();

@@ -72,6 +72,9 @@ export interface SocketOptions {
 
 const resolved = Promise.resolve();
 
+/** Send-queue slots kept between frames. */
+const KEPT_QUEUE = 64;
+
 const CODEC_UNAVAILABLE = '[svelte-realtime] could not load the codec for Dates, Maps and other rich values (reload the page if the app was redeployed):';
 
 export class LiveSocket {
@@ -246,38 +249,36 @@ export class LiveSocket {
       loadRichCodec().then(() => this.scheduleFlush(), (error: unknown) => console.error(CODEC_UNAVAILABLE, error));
       return;
     }
-    const messages = this.takeQueued();
     if (frame.length <= this.maxFrame / 4 || new TextEncoder().encode(frame).length <= this.maxFrame) {
-      this.write(ws, frame, messages);
+      ws.send(frame);
+      // Emptied in place, the array kept for the next frame; a burst's long array is let go.
+      for (let i = 0; i < count; i++) {
+        this.markSent(this.outbox[i]!);
+        this.outbox[i] = undefined;
+      }
+      if (count > KEPT_QUEUE) this.outbox = [];
+      this.queued = 0;
       return;
     }
     // Too large together: send one by one, refusing locally what the server would refuse.
-    for (const message of messages) {
+    for (const message of this.takeQueued()) {
       // Each message of a frame that encoded encodes alone with the same codec.
       const single = encodeFrameWith([message], rich)!;
       if (new TextEncoder().encode(single).length > this.maxFrame) {
         // A call rejects; a subscription reports it on its store's error.
         this.error({ t: 'error', id: message.id, code: ErrorCode.FRAME_TOO_LARGE, message: `Message is larger than the server's limit of ${this.maxFrame} bytes` });
       } else {
-        this.write(ws, single, [message]);
+        ws.send(single);
+        this.markSent(message);
       }
     }
   }
 
-  /**
-   * Empties the queue and returns what it held. A lone message (the usual frame) comes back in
-   * an array of one and the queue's own array is kept, so a call allocates no queue.
-   */
+  /** Empties the queue and returns what it held (a frame too large to send whole, or a reconnect). */
   private takeQueued(): ClientMessage[] {
-    const count = this.queued;
-    this.queued = 0;
-    if (count === 1) {
-      const message = this.outbox[0]!;
-      this.outbox[0] = undefined;
-      return [message];
-    }
-    const messages = this.outbox.slice(0, count) as ClientMessage[];
+    const messages = this.outbox.slice(0, this.queued) as ClientMessage[];
     this.outbox = [];
+    this.queued = 0;
     return messages;
   }
 
@@ -293,12 +294,11 @@ export class LiveSocket {
     this.binaryOutbox.clear();
   }
 
-  private write(ws: WebSocket, frame: string, messages: ClientMessage[]): void {
-    ws.send(frame);
-    for (const m of messages) {
-      const call = m.t === 'call' ? this.calls.get(m.id) : undefined;
-      if (call) call.sent = true;
-    }
+  /** A call written to an open socket may run: a drop from here on fails it instead of resending it. */
+  private markSent(message: ClientMessage): void {
+    if (message.t !== 'call') return;
+    const call = this.calls.get(message.id);
+    if (call) call.sent = true;
   }
 
   private connect(): void {

@@ -206,7 +206,10 @@ export class Connection implements TopicSubscriber {
       socket.close(CLOSE_SLOW_CONSUMER, 'Client is not reading fast enough');
       return;
     }
-    if (options) socket.send(frame, options);
+    // A text frame leaves as its UTF-8 bytes: ws sends a Buffer as it is, where a string costs
+    // it a length count and the socket a copy into memory allocated for that one write.
+    if (typeof frame === 'string') socket.send(Buffer.from(frame), TEXT);
+    else if (options) socket.send(frame, options);
     else socket.send(frame);
   }
 }

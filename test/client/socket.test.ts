@@ -151,6 +151,21 @@ describe('calls', () => {
     expect(server!.runtime.connections.size).toBe(1);
   });
 
+  it('answers a burst of calls made in one tick in order, and counts the calls after it as sent', async () => {
+    const { url } = await start();
+    const socket = clientSocket(url);
+    await socket.call('app/echo', []);
+    // More calls than the send queue keeps between frames: the burst's array is let go.
+    const burst = await Promise.all(Array.from({ length: 100 }, (_, i) => socket.call('app/echo', [i])));
+    expect(burst).toEqual(Array.from({ length: 100 }, (_, i) => [i]));
+    // Calls written after the burst are known to be sent: a drop fails them instead of resending them.
+    const inFlight = [socket.call('app/wait', []), socket.call('app/wait', [])];
+    await waitFor(() => [...server!.runtime.connections.values()][0]?.inFlight === 2, 'both calls running');
+    dropAll(server!);
+    expect(await Promise.all(inFlight.map((p) => p.catch((e: RpcError) => e.code)))).toEqual(['DISCONNECTED', 'DISCONNECTED']);
+    expect(await socket.call('app/echo', ['again'])).toEqual(['again']);
+  });
+
   it('refuses locally a call larger than the server accepts, and sends the others', async () => {
     const { url } = await start();
     server!.runtime.limits = { ...server!.runtime.limits, maxFrameBytes: 2048 };
