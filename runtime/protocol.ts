@@ -281,8 +281,10 @@ export function decodeFrameWith(text: string, rich: RichUnflatten | undefined): 
   try {
     let raw: unknown = JSON.parse(text);
     if (Array.isArray(raw) && typeof raw[0] === 'number') {
-      // A JSON frame. Its keys are checked only when the text could hold a `__proto__` one.
-      if (text.includes('"__proto__"')) raw = JSON.parse(text, refuseProto);
+      // A JSON frame. Its keys are checked only when the text could hold a `__proto__` one:
+      // spelled out, or with some of its letters as `\u` escapes, which JSON.parse decodes in
+      // keys too. (Searching for `"` first, as `"__proto__"` would, stops at every key.)
+      if (text.includes('__proto__') || text.includes('\\u')) raw = JSON.parse(text, refuseProto);
       value = raw;
     } else {
       if (!rich) return undefined;

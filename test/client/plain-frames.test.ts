@@ -92,8 +92,16 @@ describe('plain frames', () => {
 
   it('refuse a __proto__ key with MALFORMED, and keep "__proto__" as a string value', () => {
     expect(refusalCode('[1,{"t":"call","id":1,"path":"a/b","args":[{"__proto__":{"admin":true}}]}]')).toBe('MALFORMED');
-    const data = { text: '__proto__', quoted: '"__proto__":' };
+    const data = { text: '__proto__', quoted: '"__proto__":', control: '\u0001' };
     expect(roundTrip(data)).toEqual(data);
+  });
+
+  it('refuse a __proto__ key spelled with \\u escapes, which JSON.parse decodes in keys', () => {
+    for (const key of [String.raw`\u005f_proto__`, String.raw`__\u0070roto__`, String.raw`\u005F\u005Fproto\u005f\u005f`]) {
+      expect(refusalCode(`[1,{"t":"call","id":1,"path":"a/b","args":[{"${key}":{"admin":true}}]}]`)).toBe('MALFORMED');
+    }
+    // Other escapes in keys and values read as before.
+    expect(decodeFrame(String.raw`[1,{"t":"result","id":1,"data":{"caf\u00e9":"\u0041"}}]`)).toEqual([{ t: 'result', id: 1, data: { café: 'A' } }]);
   });
 
   it('refuse another protocol version and frames without messages', () => {
