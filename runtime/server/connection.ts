@@ -150,14 +150,20 @@ export class Connection implements TopicSubscriber {
     for (const frame of held.frames) this.sendFrame(frame);
   }
 
-  /** The `ctx` handlers receive; `callId` ties publishes to the call that caused them. */
+  /**
+   * The `ctx` handlers receive, a new one for each call. `callId` ties publishes to the call
+   * that caused them (telemetry's `cause`); without one, every ctx shares the connection's
+   * publish function instead of a closure of its own.
+   */
   context(callId?: number): LiveContext {
     return {
       user: this.user,
       connection: this.id,
-      publish: (topic, event, data) => this.publish(topic, event, data, this.id, callId)
+      publish: callId === undefined ? this.publishFromHere : (topic, event, data) => this.publish(topic, event, data, this.id, callId)
     };
   }
+
+  private readonly publishFromHere: LiveContext['publish'] = (topic, event, data) => this.publish(topic, event, data, this.id);
 
   readonly flush = (): void => {
     this.flushScheduled = false;

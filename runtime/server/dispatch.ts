@@ -190,7 +190,8 @@ function startCall(dc: DispatchContext, conn: Connection, message: CallMessage):
   const entry = dc.registry.get(message.path);
   const run = entry?.call;
   if (!entry || !run) throw unknownPath(message.path, 'function');
-  const ctx = conn.context(message.id);
+  // The call id only names the cause of a publish in telemetry: with no listener, none is kept.
+  const ctx = conn.context(dc.telemetry.active ? message.id : undefined);
   if (entry.module.guards.length > 0) return runGuards(entry, ctx).then(() => run(ctx, message.args));
   return run(ctx, message.args);
 }
