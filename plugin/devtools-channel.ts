@@ -6,10 +6,10 @@
  *   `lingerMs` after the last one leaves, so a reloading page misses nothing); with none, the
  *   runtime builds no events at all.
  * - While connected, events are kept by reference in a bounded ring per kind (an overlay opened
- *   late sees recent history). With no panel open, at most `closedBudget` events are kept per
- *   `batchMs`: past it the listener detaches until the window ends, so under load the runtime
- *   builds no events and the history is a sample (the state says since when). Open panels get
- *   every event. Nothing is serialised until an overlay is open: then new events
+ *   late sees recent history). At most `closedBudget` events are kept per `batchMs` with no
+ *   panel open, `openBudget` with one open: past it the listener detaches until the window
+ *   ends, so under load the runtime builds no events and what the overlay has is a sample (the
+ *   state says since when). Nothing is serialised until an overlay is open: then new events
  *   are turned into bounded previews and sent in batches (every `batchMs`), with a snapshot of
  *   connections, topics and cron jobs every `stateMs`.
  * - Actions that change server state (replay a call, run or pause a cron job, run a stream's
@@ -46,6 +46,8 @@ export interface ChannelOptions {
   lingerMs?: number;
   /** Events kept per `batchMs` while no panel is open; past it, history is sampled. */
   closedBudget?: number;
+  /** Events kept per `batchMs` while a panel is open; past it, what the panel shows is sampled. */
+  openBudget?: number;
 }
 
 /** Largest argument list (JSON characters) an action may carry. */
@@ -77,6 +79,7 @@ export class DevtoolsChannel {
   private batchTimer: ReturnType<typeof setInterval> | undefined;
   private stateTimer: ReturnType<typeof setInterval> | undefined;
   private readonly closedBudget: number;
+  private readonly openBudget: number;
   private anyOpen = false;
   /** Events taken in the current window (see capture), and the timer that ends it. */
   private windowCount = 0;
@@ -97,7 +100,13 @@ export class DevtoolsChannel {
     this.batchMs = options.batchMs ?? 100;
     this.stateMs = options.stateMs ?? 1000;
     this.lingerMs = options.lingerMs ?? 3000;
-    this.closedBudget = options.closedBudget ?? 500;
+    // 1000 events a second with no panel open: all of a person clicking through the app, and a
+    // sample under load. Each event kept outlives a few collections, so this bounds what an
+    // overlay that is not even looked at costs the server.
+    this.closedBudget = options.closedBudget ?? 100;
+    // 10 000 events a second to an open panel: more than it can show, and a bounded cost to a
+    // server under load (every event kept is built, previewed, encoded and collected).
+    this.openBudget = options.openBudget ?? 1000;
   }
 
   /** Whether the runtime's telemetry is being listened to (tests, benchmarks). */
@@ -149,7 +158,10 @@ export class DevtoolsChannel {
     overlay.open = open;
     this.schedule();
     if (open) {
-      // An open panel gets every event: end any sampling now.
+      // An opened panel starts a window of its own, with the open budget: end any sampling now.
+      clearTimeout(this.windowTimer);
+      this.windowTimer = undefined;
+      this.windowCount = 0;
       this.sampling = false;
       this.listen();
       // Everything kept, then whatever comes next in batches.
@@ -235,9 +247,8 @@ export class DevtoolsChannel {
     if (++this.windowCount === 1) {
       this.windowTimer = setTimeout(this.endWindow, this.batchMs);
       this.windowTimer.unref?.();
-    } else if (this.windowCount > this.closedBudget && !this.anyOpen) {
-      // Over budget with no panel open: stop taking events (the runtime then builds none)
-      // until the window ends.
+    } else if (this.windowCount > (this.anyOpen ? this.openBudget : this.closedBudget)) {
+      // Over budget: stop taking events (the runtime then builds none) until the window ends.
       this.sampling = true;
       this.sampledAt = Date.now();
       this.stopListeningNow();

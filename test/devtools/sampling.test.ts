@@ -1,7 +1,7 @@
 /**
- * The DevTools channel under load: with no panel open it keeps at most `closedBudget` events
- * per window and then stops listening until the window ends (the runtime builds no events
- * meanwhile); an open panel gets every event.
+ * The DevTools channel under load: it keeps at most `closedBudget` events per window with no
+ * panel open (`openBudget` with one open) and then stops listening until the window ends (the
+ * runtime builds no events meanwhile).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { DevtoolsChannel } from '../../plugin/devtools-channel.js';
@@ -15,9 +15,9 @@ afterEach(() => {
   for (const channel of channels.splice(0)) channel.close();
 });
 
-function setup(closedBudget: number) {
+function setup(closedBudget: number, openBudget?: number) {
   const runtime = new Runtime();
-  const channel = new DevtoolsChannel(() => runtime, { closedBudget, batchMs: 50, lingerMs: 10 });
+  const channel = new DevtoolsChannel(() => runtime, { closedBudget, openBudget, batchMs: 50, lingerMs: 10 });
   channels.push(channel);
   const sent: Sent[] = [];
   const client = { send: (message: unknown) => void sent.push(message as Sent) };
@@ -53,14 +53,39 @@ describe('DevTools history under load', () => {
     expect(history).toHaveLength(100);
   });
 
-  it('gives an open panel every event, however many', () => {
-    const { channel, client, sent, burst } = setup(100);
+  it('gives an open panel every event within the open budget, and samples past it', async () => {
+    const { runtime, channel, client, sent, burst } = setup(100, 300);
     channel.connect(client, true);
-    burst(1000);
+    burst(300);
     expect(channel.listening).toBe(true);
-    channel.flush();
-    expect(sent.filter((m) => m.kind === 'events').flatMap((m) => m.events!)).toHaveLength(500); // the ring's capacity
     expect(channel.state().sampledAt).toBeNull();
+    channel.flush();
+    expect(sent.filter((m) => m.kind === 'events').flatMap((m) => m.events!)).toHaveLength(300);
+
+    burst(1000);
+    expect(channel.listening).toBe(false);
+    expect(runtime.telemetry.active).toBe(false);
+    expect(channel.state().sampledAt).toEqual(expect.any(Number));
+    await waitFor(() => channel.listening, 'the next window');
+    burst(10);
+    channel.flush();
+    const events = sent.filter((m) => m.kind === 'events').flatMap((m) => m.events as { n: number }[]);
+    // The window's budget, then the next window's events: in order, none twice.
+    expect(events).toHaveLength(310);
+    expect(events.map((e) => e.n)).toEqual([...events.map((e) => e.n)].sort((x, y) => x - y));
+  });
+
+  it('gives a panel opened over budget the open budget at once, in a window of its own', () => {
+    const { channel, client, sent, burst } = setup(100, 300);
+    channel.connect(client, false);
+    burst(1000);
+    expect(channel.listening).toBe(false);
+    channel.setOpen(client, true);
+    expect(channel.listening).toBe(true);
+    burst(250);
+    channel.flush();
+    // The closed window's 100, then 250 of the new one's 300.
+    expect(sent.filter((m) => m.kind === 'events').flatMap((m) => m.events!)).toHaveLength(350);
   });
 
   it('stays detached once the last overlay has gone and its linger time is over', async () => {
