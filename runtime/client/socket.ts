@@ -73,7 +73,7 @@ export interface SocketOptions {
 const resolved = Promise.resolve();
 
 /** Send-queue slots kept between frames. */
-const KEPT_QUEUE = 64;
+const REUSED_QUEUE = 64;
 
 const CODEC_UNAVAILABLE = '[svelte-realtime] could not load the codec for Dates, Maps and other rich values (reload the page if the app was redeployed):';
 
@@ -256,7 +256,7 @@ export class LiveSocket {
         this.markSent(this.outbox[i]!);
         this.outbox[i] = undefined;
       }
-      if (count > KEPT_QUEUE) this.outbox = [];
+      if (count > REUSED_QUEUE) this.outbox = [];
       this.queued = 0;
       return;
     }
