@@ -121,6 +121,14 @@ export function admitCall(dc: DispatchContext, conn: Connection): void {
   conn.inFlight++;
 }
 
+/**
+ * The ctx of call `id`. The id only names the cause of the call's publishes in telemetry: with
+ * no listener none is kept, and the ctx shares the connection's publish function.
+ */
+export function callContext(dc: DispatchContext, conn: Connection, id: number): LiveContext {
+  return conn.context(dc.telemetry.active ? id : undefined);
+}
+
 /** Answers a failed call: the error to the caller, and to the log when it is not the caller's doing. */
 export function failCall(dc: DispatchContext, conn: Connection, id: number, path: string, error: unknown): ErrorMessage {
   if (!isLiveError(error) && !(error instanceof ProtocolError)) dc.logError(error, path || 'call');
@@ -190,8 +198,7 @@ function startCall(dc: DispatchContext, conn: Connection, message: CallMessage):
   const entry = dc.registry.get(message.path);
   const run = entry?.call;
   if (!entry || !run) throw unknownPath(message.path, 'function');
-  // The call id only names the cause of a publish in telemetry: with no listener, none is kept.
-  const ctx = conn.context(dc.telemetry.active ? message.id : undefined);
+  const ctx = callContext(dc, conn, message.id);
   if (entry.module.guards.length > 0) return runGuards(entry, ctx).then(() => run(ctx, message.args));
   return run(ctx, message.args);
 }

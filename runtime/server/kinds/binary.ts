@@ -21,7 +21,7 @@ import {
 } from '../../protocol.js';
 import type { Connection } from '../connection.js';
 import type { LiveContext } from '../context.js';
-import { admitCall, errorMessage, failCall, reportCall, runGuards, unknownPath, type DispatchContext } from '../dispatch.js';
+import { admitCall, callContext, errorMessage, failCall, reportCall, runGuards, unknownPath, type DispatchContext } from '../dispatch.js';
 import { LiveError } from '../errors.js';
 import { HANDLER, requireFunction, handlerKind } from '../handlers.js';
 import { depthExceeds } from '../limits.js';
@@ -100,7 +100,7 @@ export async function handleBinaryFrame(dc: DispatchContext, conn: Connection, f
       );
     }
     const args = readArgs(body.argsText, dc);
-    const ctx = conn.context(id);
+    const ctx = callContext(dc, conn, id);
     await runGuards(entry, ctx);
     // A copy the handler owns, exactly the payload's size.
     const payload = body.payload.slice();
