@@ -2,14 +2,22 @@
  * Topic pub/sub with a sequence number per topic.
  *
  * A topic exists while it has subscribers, and for `retainMs` after the last one leaves, so a
- * client that reconnects can resume from its last sequence number. At most `maxRetained`
- * topics are kept that way (the oldest go first), so clients subscribing to many topics in
- * turn cannot grow the server's memory. Each publish is encoded once and the same frame goes
- * to every subscribed connection.
+ * client that reconnects can resume from its last sequence number. Each publish is encoded
+ * once and the same frame goes to every subscribed connection.
+ *
+ * What clients can make the server keep is bounded in count and in bytes:
+ * - a topic name is at most `maxTopicLength` characters (a dynamic topic is computed from a
+ *   client's arguments);
+ * - at most `maxRetained` topics are kept without subscribers (the oldest go first);
+ * - names and history together stay under `maxRetainedBytes`: past it, retained topics go
+ *   first (oldest first), then the history of the topics that hold the most. A client whose
+ *   events were let go re-runs its stream's init, as after any gap: never a silent one;
+ * - topics only non-resuming kinds follow (channels, presence) keep no history at all.
  */
-import { type TopicPosition } from '../protocol.js';
+import { ErrorCode, type TopicPosition } from '../protocol.js';
 import { encodeMessage } from './frames.js';
 import type { LiveContext } from './context.js';
+import { LiveError } from './errors.js';
 
 /** Server-side listener for a topic's publishes (effects, derived streams, aggregates). */
 export type TopicListener = (event: string, data: unknown, topic: string) => void;
@@ -27,6 +35,12 @@ interface TopicState {
   seq: number;
   /** Ring buffer of the last `historySize` encoded events, oldest first once full. */
   history: (string | undefined)[];
+  /** Events up to this sequence number are not in `history` (let go under the byte budget). */
+  historyFloor: number;
+  /** Whether a resuming kind follows the topic: only then are its events kept for replay. */
+  keepsHistory: boolean;
+  /** Characters of the name and of the events in `history`, counted in the byte budget. */
+  bytes: number;
   subscribers: Map<TopicSubscriber, number>;
   retainTimer: ReturnType<typeof setTimeout> | undefined;
   /** What the first subscriber's `TopicStarter` returned; runs when the last one leaves. */
@@ -47,6 +61,10 @@ export interface TopicsOptions {
   retainMs?: number;
   /** Topics kept without subscribers at once; past it the longest-retained is dropped. Default 10 000. */
   maxRetained?: number;
+  /** Longest topic name a subscription may use, in characters. Default 512. */
+  maxTopicLength?: number;
+  /** Characters of topic names and retained events kept at once, over all topics. Default 32 Mi. */
+  maxRetainedBytes?: number;
   /** Where errors thrown by server-side listeners go (they never reach the publisher). */
   onListenerError?: (error: unknown, topic: string) => void;
 }
@@ -65,6 +83,10 @@ export class Topics {
   private readonly historySize: number;
   private readonly retainMs: number;
   private readonly maxRetained: number;
+  private readonly maxTopicLength: number;
+  private readonly maxRetainedBytes: number;
+  /** Characters held by every topic's name and history (see `maxRetainedBytes`). */
+  private bytes = 0;
   /** Topics without subscribers, oldest first (a Set keeps insertion order). */
   private readonly retained = new Set<string>();
   private readonly listeners = new Map<string, Set<TopicListener>>();
@@ -74,6 +96,8 @@ export class Topics {
     this.historySize = options.historySize ?? 256;
     this.retainMs = options.retainMs ?? 60_000;
     this.maxRetained = options.maxRetained ?? 10_000;
+    this.maxTopicLength = options.maxTopicLength ?? 512;
+    this.maxRetainedBytes = options.maxRetainedBytes ?? 32 * 1024 * 1024;
     this.onListenerError = options.onListenerError ?? ((error, topic) => console.error(`[svelte-realtime] listener of ${topic}:`, error));
   }
 
@@ -99,7 +123,7 @@ export class Topics {
     if (state) {
       const seq = ++state.seq;
       const frame = encodeMessage({ t: 'event', topic, seq, event, data });
-      state.history[seq % this.historySize] = frame;
+      if (state.keepsHistory) this.remember(state, seq, frame);
       for (const subscriber of state.subscribers.keys()) subscriber.sendEvent(topic, frame);
       report = { seq, delivered: state.subscribers.size };
     }
@@ -120,8 +144,11 @@ export class Topics {
    * Adds a subscriber (counted, so one connection may follow a topic from several stores).
    * When this is the topic's first subscriber, `start` runs first; if it throws, nothing is
    * added and the error is thrown. What it returns runs when the last subscriber leaves.
+   * `resumes: false` (channels, presence) keeps no history for this subscriber's sake.
+   * A name over `maxTopicLength` is refused with LIMIT.
    */
-  subscribe(topic: string, subscriber: TopicSubscriber, start?: TopicStarter, origin?: TopicOrigin): TopicPosition {
+  subscribe(topic: string, subscriber: TopicSubscriber, start?: TopicStarter, origin?: TopicOrigin, resumes = true): TopicPosition {
+    this.checkName(topic);
     let state = this.topics.get(topic);
     const created = !state;
     state ??= this.create(topic);
@@ -139,6 +166,11 @@ export class Topics {
       clearTimeout(state.retainTimer);
       state.retainTimer = undefined;
       this.retained.delete(topic);
+    }
+    if (resumes && !state.keepsHistory) {
+      // History starts now: nothing before this point can be replayed.
+      state.keepsHistory = true;
+      state.historyFloor = state.seq;
     }
     state.subscribers.set(subscriber, (state.subscribers.get(subscriber) ?? 0) + 1);
     return { epoch: state.epoch, seq: state.seq };
@@ -176,7 +208,12 @@ export class Topics {
    * resume from this position and receive what was published since.
    */
   position(topic: string): TopicPosition {
+    this.checkName(topic);
     const state = this.topics.get(topic) ?? this.create(topic);
+    if (!state.keepsHistory) {
+      state.keepsHistory = true;
+      state.historyFloor = state.seq;
+    }
     if (state.subscribers.size === 0) this.retain(topic, state);
     return { epoch: state.epoch, seq: state.seq };
   }
@@ -201,7 +238,7 @@ export class Topics {
     const state = this.topics.get(topic);
     if (!state || state.epoch !== from.epoch || from.seq > state.seq) return null;
     const missed = state.seq - from.seq;
-    if (missed > this.historySize) return null;
+    if (missed > this.historySize || from.seq < state.historyFloor) return null;
     const frames: string[] = [];
     for (let seq = from.seq + 1; seq <= state.seq; seq++) frames.push(state.history[seq % this.historySize]!);
     return frames;
@@ -214,6 +251,11 @@ export class Topics {
 
   subscriberCount(topic: string): number {
     return this.topics.get(topic)?.subscribers.size ?? 0;
+  }
+
+  /** Characters held by topic names and retained events (tests and DevTools). */
+  retainedBytes(): number {
+    return this.bytes;
   }
 
   /** Every live topic with its position and subscriber count (for DevTools and tests). */
@@ -230,6 +272,51 @@ export class Topics {
     this.topics.clear();
     this.retained.clear();
     this.listeners.clear();
+    this.bytes = 0;
+  }
+
+  private checkName(topic: string): void {
+    if (topic.length > this.maxTopicLength) {
+      throw new LiveError(ErrorCode.LIMIT, `Topic names are limited to ${this.maxTopicLength} characters; this one has ${topic.length}`);
+    }
+  }
+
+  /** Keeps `frame` for replay, within the history size and the byte budget. */
+  private remember(state: TopicState, seq: number, frame: string): void {
+    const slot = seq % this.historySize;
+    const replaced = state.history[slot];
+    const grown = frame.length - (replaced === undefined ? 0 : replaced.length);
+    state.history[slot] = frame;
+    state.bytes += grown;
+    this.bytes += grown;
+    if (this.bytes > this.maxRetainedBytes) this.shed();
+  }
+
+  /**
+   * Brings what topics hold back under `maxRetainedBytes`: retained topics go first (oldest
+   * first), then the history of the topics holding the most. Clients that would have resumed
+   * from let-go events re-run their stream's init instead.
+   */
+  private shed(): void {
+    for (const topic of this.retained) {
+      if (this.bytes <= this.maxRetainedBytes) return;
+      this.drop(topic, this.topics.get(topic));
+    }
+    if (this.bytes <= this.maxRetainedBytes) return;
+    const heaviest = [...this.topics.values()].sort((a, b) => b.bytes - a.bytes);
+    for (const state of heaviest) {
+      if (this.bytes <= this.maxRetainedBytes) return;
+      this.forgetHistory(state);
+    }
+  }
+
+  private forgetHistory(state: TopicState): void {
+    let held = 0;
+    for (const frame of state.history) if (frame !== undefined) held += frame.length;
+    state.history = [];
+    state.historyFloor = state.seq;
+    state.bytes -= held;
+    this.bytes -= held;
   }
 
   private stop(topic: string, state: TopicState): void {
@@ -251,12 +338,16 @@ export class Topics {
       seq: 0,
       // Grows with the first publishes: a topic that never gets an event costs no history.
       history: [],
+      historyFloor: 0,
+      keepsHistory: false,
+      bytes: topic.length,
       subscribers: new Map(),
       retainTimer: undefined,
       stop: undefined,
       origin: undefined
     };
     this.topics.set(topic, state);
+    this.bytes += topic.length;
     return state;
   }
 
@@ -278,6 +369,7 @@ export class Topics {
     if (!state || state.subscribers.size > 0 || this.topics.get(topic) !== state) return;
     if (state.retainTimer) clearTimeout(state.retainTimer);
     this.topics.delete(topic);
+    this.bytes -= state.bytes;
   }
 
 }
