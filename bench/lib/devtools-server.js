@@ -6,7 +6,7 @@
  * would carry); `{ t: 'overlay' }` reports what the overlay was sent.
  */
 import { live } from '../../dist/runtime/server/index.js';
-import { DevtoolsChannel } from '../../dist/plugin/devtools-channel.js';
+import { DevtoolsChannel } from '../../dist/plugin/devtools/channel.js';
 import { serveParent } from './child.js';
 import { startRealtime } from './servers.js';
 
@@ -17,7 +17,7 @@ function overlay() {
     events: 0,
     send(message) {
       client.bytes += JSON.stringify({ type: 'custom', event: 'svelte-realtime:devtools', data: message }).length;
-      if (message.kind === 'events') client.events += message.events.length;
+      if (message.type === 'events') client.events += message.events.length;
     }
   };
   return client;

@@ -3,8 +3,7 @@
  * (`import.meta.hot`). Feeds the event store, and sends actions with the server's secret.
  */
 import type { EventStore } from './event-store.js';
-import type { Preview } from './preview.js';
-import { CHANNEL_EVENT, type ActionRequest, type ChannelMessage, type OverlayMessage } from './wire.js';
+import { CHANNEL_EVENT, type ActionOutcome, type ActionRequest, type ChannelMessage, type OverlayMessage, type Refusal } from 'virtual:svelte-realtime/devtools-wire';
 
 /** The part of `import.meta.hot` the channel uses. */
 export interface HotLike {
@@ -13,13 +12,11 @@ export interface HotLike {
   send(event: string, data: unknown): void;
 }
 
-export type ActionResult =
-  | { ok: true; value?: Preview; call?: { connection: string; id: number } }
-  | { ok: false; error: { code: string; message: string } };
+export type ActionResult = ({ ok: true } & ActionOutcome) | { ok: false; error: Refusal };
 
 export class ChannelClient {
   /** Set when the server refused the channel (another origin). */
-  refused: { code: string; message: string } | null = null;
+  refused: Refusal | null = null;
   private server: string | undefined;
   private nextRef = 1;
   private readonly waiting = new Map<number, (result: ActionResult) => void>();
@@ -32,22 +29,22 @@ export class ChannelClient {
   ) {
     hot.on(CHANNEL_EVENT, (message: ChannelMessage) => this.receive(message));
     // Vite's socket reconnected (the dev server restarted): introduce ourselves again.
-    hot.on('vite:ws:connect', () => this.send({ op: 'hello', open: this.open }));
-    this.send({ op: 'hello', open: false });
+    hot.on('vite:ws:connect', () => this.send({ type: 'hello', open: this.open }));
+    this.send({ type: 'hello', open: false });
   }
 
   /** While open, the server streams events; while closed, it only keeps them. */
   setOpen(open: boolean): void {
     if (open === this.open) return;
     this.open = open;
-    this.send({ op: open ? 'open' : 'close' });
+    this.send({ type: open ? 'open' : 'close' });
   }
 
   act(request: ActionRequest): Promise<ActionResult> {
     const ref = this.nextRef++;
     return new Promise((resolve) => {
       this.waiting.set(ref, resolve);
-      this.send({ op: 'action', ref, secret: this.secret, ...request });
+      this.send({ type: 'action', ref, secret: this.secret, ...request });
     });
   }
 
@@ -56,7 +53,7 @@ export class ChannelClient {
   }
 
   private receive(message: ChannelMessage): void {
-    switch (message.kind) {
+    switch (message.type) {
       case 'welcome':
         if (this.server !== undefined && this.server !== message.server) this.store.resetServer();
         this.server = message.server;

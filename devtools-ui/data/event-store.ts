@@ -3,11 +3,8 @@
  * buffers per kind, with indexes by call, topic and path, and the views the panels show.
  * Knows nothing of the UI: panels read `version` to know when to look again.
  */
-import { preview, type Preview } from './preview.js';
+import { preview, type CronJobInfo, type ErrorInfo, type Preview, type ServerEvent, type ServerEventOf, type ServerState, type TopicInfo } from 'virtual:svelte-realtime/devtools-wire';
 import { Ring } from './ring.js';
-import type { CronJobInfo, ErrorInfo, ServerEvent, ServerState, TopicInfo } from './wire.js';
-
-type EventOf<T extends ServerEvent['type']> = Extract<ServerEvent, { type: T }>;
 
 export interface CallRecord {
   /** `connection/id`: unique per call on one server. */
@@ -31,10 +28,11 @@ export interface CallRecord {
   mine: boolean;
 }
 
-export type PublishRecord = EventOf<'publish'>;
-export type CronRun = EventOf<'cron'>;
-export type ReloadRecord = EventOf<'reload'>;
-export type ConnectionEvent = EventOf<'open'> | EventOf<'close'> | EventOf<'subscribe'> | EventOf<'unsubscribe'>;
+export type PublishRecord = ServerEventOf<'publish'>;
+export type CronRun = ServerEventOf<'cron'>;
+export type ReloadRecord = ServerEventOf<'reload'>;
+export type EffectRun = ServerEventOf<'effect'>;
+export type ConnectionEvent = ServerEventOf<'open'> | ServerEventOf<'close'> | ServerEventOf<'subscribe'> | ServerEventOf<'unsubscribe'>;
 
 /** An event this page's socket received for one of its stores. */
 export interface PageUpdate {
@@ -87,6 +85,7 @@ export interface StoreCapacity {
   connectionEvents: number;
   cron: number;
   reloads: number;
+  effects: number;
   pageUpdates: number;
   perTopic: number;
 }
@@ -97,6 +96,7 @@ export const DEFAULT_CAPACITY: StoreCapacity = {
   connectionEvents: 1000,
   cron: 500,
   reloads: 200,
+  effects: 200,
   pageUpdates: 5000,
   perTopic: 50
 };
@@ -123,7 +123,7 @@ export class EventStore {
   private readonly pageUpdates: Ring<PageUpdate>;
   private readonly pageUpdatesByTopicSeq = new Map<string, PageUpdate[]>();
   private readonly pageTopics = new Set<string>();
-  private readonly others: Ring<ServerEvent>;
+  private readonly effectRuns: Ring<EffectRun>;
   private serverState: ServerState | null = null;
   private lastN = 0;
   page: PageSocketState = { state: 'idle', attempts: 0, latency: null, connection: null, reconnects: 0 };
@@ -136,7 +136,7 @@ export class EventStore {
     this.cronRuns = new Ring(this.capacity.cron);
     this.reloadRecords = new Ring(this.capacity.reloads);
     this.pageUpdates = new Ring(this.capacity.pageUpdates);
-    this.others = new Ring(200);
+    this.effectRuns = new Ring(this.capacity.effects);
   }
 
   // ---- input: the server ---------------------------------------------------------------
@@ -167,8 +167,11 @@ export class EventStore {
         case 'reload':
           this.reloadRecords.push(event);
           break;
+        case 'effect':
+          this.effectRuns.push(event);
+          break;
         default:
-          this.others.push(event);
+          exhaustive(event);
       }
     }
     if (changed) this.version++;
@@ -185,7 +188,7 @@ export class EventStore {
     this.version++;
   }
 
-  private addCall(event: EventOf<'call'>): void {
+  private addCall(event: ServerEventOf<'call'>): void {
     const key = keyOf(event.connection, event.id);
     const mine = event.connection === this.page.connection;
     const pending = mine ? this.pending.get(event.id) : undefined;
@@ -386,9 +389,9 @@ export class EventStore {
     return this.connectionEvents.toArray().reverse();
   }
 
-  /** Event kinds this overlay does not know, newest first. */
-  otherEvents(): ServerEvent[] {
-    return this.others.toArray().reverse();
+  /** Runs of `live.effect` handlers, newest first. */
+  effectList(): EffectRun[] {
+    return this.effectRuns.toArray().reverse();
   }
 
   /** Totals for the tab labels. */
@@ -400,6 +403,9 @@ export class EventStore {
     return { calls: this.calls.total, errors, publishes: this.publishes.total, reloads: this.reloadRecords.total, reloadErrors };
   }
 }
+
+/** Every server event type has a case in `ingest`: one added to the wire without a case fails to compile. */
+function exhaustive(_event: never): void {}
 
 function matches(call: CallRecord, text: string): boolean {
   if (call.path.toLowerCase().includes(text)) return true;

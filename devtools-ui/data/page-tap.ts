@@ -1,14 +1,11 @@
 /**
- * What this page's socket does, for the overlay. The client runtime calls the registration
- * point `globalThis[Symbol.for('svelte-realtime.tap')]` once per socket it creates; the dev
- * plugin installs that point (a queue) before any app code runs, and `watchPageSockets`
- * drains it. Watching wraps the socket's message handler and its call table on that one
+ * What this page's socket does, for the overlay. `watchPageSockets` drains the registration
+ * point the dev plugin installed (see the DevTools wire's tap.ts) and hears of later sockets.
+ * Watching wraps the socket's message handler and its call table on that one
  * instance: production pages, which have no registration point, pay nothing.
  */
 import type { EventStore } from './event-store.js';
-import { preview, type Preview } from './preview.js';
-
-export const TAP_KEY = Symbol.for('svelte-realtime.tap');
+import { preview, TAP_KEY, type Preview, type TapQueue } from 'virtual:svelte-realtime/devtools-wire';
 
 /** The parts of the client runtime's LiveSocket the overlay reads (internal to this package). */
 interface WatchedSocket {
@@ -33,22 +30,6 @@ type IncomingMessage =
   | { t: 'resumed'; id: number; topic: string }
   | { t: 'event'; topic: string; seq: number; event: string; data: unknown }
   | { t: string };
-
-/** The registration point as the dev plugin installs it. */
-export interface TapQueue {
-  (socket: unknown): void;
-  sockets: unknown[];
-  onSocket?: (socket: unknown) => void;
-}
-
-/** The source of the registration point, injected into Vite's client module (runs before the app). */
-export const TAP_INSTALL_CODE = `;(() => {
-  const key = Symbol.for('svelte-realtime.tap');
-  if (globalThis[key]) return;
-  const tap = (socket) => { tap.sockets.push(socket); tap.onSocket?.(socket); };
-  tap.sockets = [];
-  globalThis[key] = tap;
-})();`;
 
 export interface PageStore {
   id: number;

@@ -28,6 +28,11 @@ export type TelemetryEvent =
       error?: { message: string; file?: string; line?: number; column?: number };
     };
 
+/** What a telemetry event is: its `type`, the discriminant every DevTools message uses too. */
+export type TelemetryEventType = TelemetryEvent['type'];
+
+export type TelemetryEventOf<T extends TelemetryEventType> = Extract<TelemetryEvent, { type: T }>;
+
 export type TelemetryListener = (event: TelemetryEvent) => void;
 
 export class Telemetry {

@@ -14,7 +14,7 @@ import { WebSocket } from 'ws';
 import realtime from '../../plugin/index.js';
 import type { RealtimeOptions } from '../../plugin/options.js';
 import { getRuntime, resetRuntime } from '../../runtime/server/runtime.js';
-import { CHANNEL_EVENT, type ChannelMessage, type ServerEvent } from '../../devtools-ui/data/wire.js';
+import { CHANNEL_EVENT, type ChannelMessage, type ServerEvent } from '../../runtime/devtools-wire/messages.js';
 import { TestClient, waitFor } from '../helpers/server.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -41,7 +41,9 @@ async function startDev(label: string, options: RealtimeOptions): Promise<DevSer
     resolve: {
       alias: {
         'svelte-realtime/server': path.join(repo, 'runtime/server/index.ts'),
-        'svelte-realtime/client': path.join(repo, 'runtime/client/index.ts')
+        'svelte-realtime/client': path.join(repo, 'runtime/client/index.ts'),
+        'svelte-realtime/internal/server': path.join(repo, 'runtime/server/internal.ts'),
+        'svelte-realtime/internal/client': path.join(repo, 'runtime/client/internal.ts')
       }
     },
     optimizeDeps: { noDiscovery: true, include: [] },
@@ -103,7 +105,7 @@ class Overlay {
 
   /** Server events received so far, in order. */
   events(): ServerEvent[] {
-    return this.messages.flatMap((m) => (m.kind === 'events' ? m.events : []));
+    return this.messages.flatMap((m) => (m.type === 'events' ? m.events : []));
   }
 
   close(): Promise<void> {
@@ -114,7 +116,7 @@ class Overlay {
   }
 }
 
-const isReply = (ref: number) => (m: ChannelMessage): m is Extract<ChannelMessage, { kind: 'reply' }> => m.kind === 'reply' && m.ref === ref;
+const isReply = (ref: number) => (m: ChannelMessage): m is Extract<ChannelMessage, { type: 'reply' }> => m.type === 'reply' && m.ref === ref;
 
 describe('DevTools in vite dev (devtools on)', () => {
   let dev: DevServer;
@@ -159,8 +161,8 @@ describe('DevTools in vite dev (devtools on)', () => {
     const runtime = getRuntime();
     expect(runtime.telemetry.active).toBe(false);
     const overlay = await Overlay.connect(dev);
-    overlay.send({ op: 'hello', open: false });
-    await overlay.next((m) => m.kind === 'welcome');
+    overlay.send({ type: 'hello', open: false });
+    await overlay.next((m) => m.type === 'welcome');
     expect(runtime.telemetry.active).toBe(true);
     await overlay.close();
     await waitFor(() => !runtime.telemetry.active, 'the listener to detach');
@@ -168,18 +170,18 @@ describe('DevTools in vite dev (devtools on)', () => {
 
   it('keeps history while closed, and sends it and then batches once open', async () => {
     const overlay = await Overlay.connect(dev);
-    overlay.send({ op: 'hello', open: false });
-    await overlay.next((m) => m.kind === 'welcome');
+    overlay.send({ type: 'hello', open: false });
+    await overlay.next((m) => m.type === 'welcome');
     const page = await TestClient.connect(`${dev.origin.replace('http', 'ws')}/__realtime`);
     expect(await page.subscribe('notes/list')).toMatchObject({ t: 'snapshot' });
     expect(await page.call('notes/addNote', 'before open')).toMatchObject({ t: 'result' });
     // Closed: kept on the server, nothing sent.
     expect(overlay.events()).toEqual([]);
 
-    overlay.send({ op: 'open' });
+    overlay.send({ type: 'open' });
     const first = await waitFor(() => overlay.events().find((e) => e.type === 'call' && e.path === 'notes/addNote'), 'the history');
     expect(first).toMatchObject({ type: 'call', ok: true, args: { t: 'array', n: 1, items: [{ t: 'str', v: 'before open' }] } });
-    expect(await overlay.next((m) => m.kind === 'state')).toMatchObject({ state: { topics: [{ topic: 'notes', subscribers: 1, merge: 'crud' }] } });
+    expect(await overlay.next((m) => m.type === 'state')).toMatchObject({ state: { topics: [{ topic: 'notes', subscribers: 1, merge: 'crud' }] } });
 
     const reply = await page.call('notes/addNote', 'while open');
     const id = (reply as { id: number }).id;
@@ -194,11 +196,11 @@ describe('DevTools in vite dev (devtools on)', () => {
 
   it('refuses an action without the secret, or with a wrong one', async () => {
     const overlay = await Overlay.connect(dev);
-    overlay.send({ op: 'hello', open: false });
-    await overlay.next((m) => m.kind === 'welcome');
-    overlay.send({ op: 'action', ref: 1, action: 'cron', path: 'x/y', control: 'run' });
-    overlay.send({ op: 'action', ref: 2, secret: 'guessed', action: 'replay', connection: 'c1', id: 1 });
-    overlay.send({ op: 'action', ref: 3, secret: secret.slice(0, -1) + (secret.endsWith('a') ? 'b' : 'a'), action: 'replay', connection: 'c1', id: 1 });
+    overlay.send({ type: 'hello', open: false });
+    await overlay.next((m) => m.type === 'welcome');
+    overlay.send({ type: 'action', ref: 1, action: 'cron', path: 'x/y', control: 'run' });
+    overlay.send({ type: 'action', ref: 2, secret: 'guessed', action: 'replay', connection: 'c1', id: 1 });
+    overlay.send({ type: 'action', ref: 3, secret: secret.slice(0, -1) + (secret.endsWith('a') ? 'b' : 'a'), action: 'replay', connection: 'c1', id: 1 });
     for (const ref of [1, 2, 3]) {
       expect(await overlay.next(isReply(ref))).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', message: expect.stringContaining('secret') } });
     }
@@ -207,8 +209,8 @@ describe('DevTools in vite dev (devtools on)', () => {
 
   it('runs an action with the secret: replay a call, read a stream on the server', async () => {
     const overlay = await Overlay.connect(dev);
-    overlay.send({ op: 'hello', open: true });
-    await overlay.next((m) => m.kind === 'welcome');
+    overlay.send({ type: 'hello', open: true });
+    await overlay.next((m) => m.type === 'welcome');
     const page = await TestClient.connect(`${dev.origin.replace('http', 'ws')}/__realtime`);
     const original = await page.call('notes/addNote', 'replay me');
     expect(original).toMatchObject({ t: 'result' });
@@ -217,38 +219,38 @@ describe('DevTools in vite dev (devtools on)', () => {
       'the call'
     )) as Extract<ServerEvent, { type: 'call' }>;
 
-    overlay.send({ op: 'action', ref: 10, secret, action: 'replay', connection: connection.connection, id: connection.id });
+    overlay.send({ type: 'action', ref: 10, secret, action: 'replay', connection: connection.connection, id: connection.id });
     const replay = await overlay.next(isReply(10));
     if (!replay.ok) throw new Error(JSON.stringify(replay));
     expect(replay).toMatchObject({ ok: true, value: { t: 'object', entries: expect.arrayContaining([['text', { t: 'str', v: 'replay me' }]]) } });
 
-    overlay.send({ op: 'action', ref: 11, secret, action: 'server-value', connection: connection.connection, path: 'notes/list', args: [] });
+    overlay.send({ type: 'action', ref: 11, secret, action: 'server-value', connection: connection.connection, path: 'notes/list', args: [] });
     const value = await overlay.next(isReply(11));
     expect(value).toMatchObject({ ok: true, value: { t: 'array' } });
 
-    overlay.send({ op: 'action', ref: 12, secret, action: 'replay', connection: 'c-unknown', id: 99 });
+    overlay.send({ type: 'action', ref: 12, secret, action: 'replay', connection: 'c-unknown', id: 99 });
     expect(await overlay.next(isReply(12))).toMatchObject({ ok: false, error: { code: 'EXPIRED' } });
-    overlay.send({ op: 'action', ref: 13, secret, action: 'server-value', connection: connection.connection, path: 'notes/list', args: 'not an array' });
+    overlay.send({ type: 'action', ref: 13, secret, action: 'server-value', connection: connection.connection, path: 'notes/list', args: 'not an array' });
     expect(await overlay.next(isReply(13))).toMatchObject({ ok: false, error: { code: 'MALFORMED' } });
-    overlay.send({ op: 'action', ref: 14, secret, action: 'server-value', connection: connection.connection, path: 'notes/list', args: ['x'.repeat(70_000)] });
+    overlay.send({ type: 'action', ref: 14, secret, action: 'server-value', connection: connection.connection, path: 'notes/list', args: ['x'.repeat(70_000)] });
     expect(await overlay.next(isReply(14))).toMatchObject({ ok: false, error: { code: 'LIMIT' } });
-    overlay.send({ op: 'action', ref: 15, secret, action: 'server-value', connection: connection.connection, path: '__proto__', args: [] });
+    overlay.send({ type: 'action', ref: 15, secret, action: 'server-value', connection: connection.connection, path: '__proto__', args: [] });
     expect(await overlay.next(isReply(15))).toMatchObject({ ok: false, error: { code: 'UNKNOWN_PATH' } });
-    overlay.send({ op: 'action', ref: 16, secret, action: 'format-disk' });
+    overlay.send({ type: 'action', ref: 16, secret, action: 'format-disk' });
     expect(await overlay.next(isReply(16))).toMatchObject({ ok: false, error: { code: 'MALFORMED' } });
-    overlay.send({ op: 'nonsense' });
-    expect(await overlay.next((m) => m.kind === 'refused')).toMatchObject({ code: 'MALFORMED' });
+    overlay.send({ type: 'nonsense' });
+    expect(await overlay.next((m) => m.type === 'refused')).toMatchObject({ code: 'MALFORMED' });
     page.close();
     await overlay.close();
   });
 
   it('refuses a socket from another origin, even with the secret', async () => {
     const overlay = await Overlay.connect(dev, 'http://evil.example');
-    overlay.send({ op: 'hello', open: true });
-    expect(await overlay.next((m) => m.kind === 'refused')).toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining('another origin') });
-    overlay.send({ op: 'action', ref: 1, secret, action: 'replay', connection: 'c1', id: 1 });
-    expect(await overlay.next((m) => m.kind === 'refused')).toMatchObject({ code: 'FORBIDDEN' });
-    expect(overlay.messages.some((m) => m.kind === 'reply' || m.kind === 'events' || m.kind === 'welcome')).toBe(false);
+    overlay.send({ type: 'hello', open: true });
+    expect(await overlay.next((m) => m.type === 'refused')).toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining('another origin') });
+    overlay.send({ type: 'action', ref: 1, secret, action: 'replay', connection: 'c1', id: 1 });
+    expect(await overlay.next((m) => m.type === 'refused')).toMatchObject({ code: 'FORBIDDEN' });
+    expect(overlay.messages.some((m) => m.type === 'reply' || m.type === 'events' || m.type === 'welcome')).toBe(false);
     await overlay.close();
   });
 });

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { EventStore } from '../../devtools-ui/data/event-store.js';
-import { preview, summarize, type Preview } from '../../devtools-ui/data/preview.js';
+import { preview, type Preview } from '../../runtime/devtools-wire/preview.js';
+import { summarize } from '../../devtools-ui/data/preview-text.js';
 import { Ring } from '../../devtools-ui/data/ring.js';
 import { countdown, describeCron } from '../../devtools-ui/data/cron-words.js';
 import { DEFAULT_LAYOUT, loadLayout, saveLayout, fitLayout } from '../../devtools-ui/data/layout.js';
 import { describeShortcut, matchesShortcut, parseShortcut } from '../../devtools-ui/data/shortcut.js';
-import type { ServerEvent } from '../../devtools-ui/data/wire.js';
+import type { ServerEvent } from '../../runtime/devtools-wire/messages.js';
 
 let n = 0;
 const call = (connection: string, id: number, path: string, extra: Partial<Extract<ServerEvent, { type: 'call' }>> = {}): ServerEvent => ({

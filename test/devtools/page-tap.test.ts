@@ -3,7 +3,8 @@
  * dev plugin taps it, against a real server.
  */
 import { describe, expect, it } from 'vitest';
-import { TAP_INSTALL_CODE, TAP_KEY, watchPageSockets, type PageTap } from '../../devtools-ui/data/page-tap.js';
+import { watchPageSockets, type PageTap } from '../../devtools-ui/data/page-tap.js';
+import { TAP_INSTALL_CODE, TAP_KEY } from '../../runtime/devtools-wire/tap.js';
 import type { EventStore } from '../../devtools-ui/data/event-store.js';
 import { live, LiveError } from '../../runtime/server/index.js';
 import { clientSocket, useClientTests } from '../helpers/client.js';

@@ -4,11 +4,11 @@
  * runtime builds no events meanwhile).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { DevtoolsChannel } from '../../plugin/devtools-channel.js';
+import { DevtoolsChannel } from '../../plugin/devtools/channel.js';
 import { Runtime } from '../../runtime/server/runtime.js';
 import { waitFor } from '../helpers/server.js';
 
-type Sent = { kind: string; events?: unknown[]; state?: { sampledAt: number | null } };
+type Sent = { type: string; events?: unknown[]; state?: { sampledAt: number | null } };
 
 const channels: DevtoolsChannel[] = [];
 afterEach(() => {
@@ -49,7 +49,7 @@ describe('DevTools history under load', () => {
 
     // Opened later, the panel gets the sample that was kept: the budget, not the burst.
     channel.setOpen(client, true);
-    const history = sent.filter((m) => m.kind === 'events').flatMap((m) => m.events!);
+    const history = sent.filter((m) => m.type === 'events').flatMap((m) => m.events!);
     expect(history).toHaveLength(100);
   });
 
@@ -60,7 +60,7 @@ describe('DevTools history under load', () => {
     expect(channel.listening).toBe(true);
     expect(channel.state().sampledAt).toBeNull();
     channel.flush();
-    expect(sent.filter((m) => m.kind === 'events').flatMap((m) => m.events!)).toHaveLength(300);
+    expect(sent.filter((m) => m.type === 'events').flatMap((m) => m.events!)).toHaveLength(300);
 
     burst(1000);
     expect(channel.listening).toBe(false);
@@ -69,7 +69,7 @@ describe('DevTools history under load', () => {
     await waitFor(() => channel.listening, 'the next window');
     burst(10);
     channel.flush();
-    const events = sent.filter((m) => m.kind === 'events').flatMap((m) => m.events as { n: number }[]);
+    const events = sent.filter((m) => m.type === 'events').flatMap((m) => m.events as { n: number }[]);
     // The window's budget, then the next window's events: in order, none twice.
     expect(events).toHaveLength(310);
     expect(events.map((e) => e.n)).toEqual([...events.map((e) => e.n)].sort((x, y) => x - y));
@@ -85,7 +85,7 @@ describe('DevTools history under load', () => {
     burst(250);
     channel.flush();
     // The closed window's 100, then 250 of the new one's 300.
-    expect(sent.filter((m) => m.kind === 'events').flatMap((m) => m.events!)).toHaveLength(350);
+    expect(sent.filter((m) => m.type === 'events').flatMap((m) => m.events!)).toHaveLength(350);
   });
 
   it('stays detached once the last overlay has gone and its linger time is over', async () => {

@@ -4,7 +4,7 @@
  * an event allocates nothing (the channel takes every call while an overlay is connected, its
  * panel open or not).
  */
-import type { TelemetryEvent } from '../runtime/server/telemetry.js';
+import type { TelemetryEvent } from '../../runtime/server/telemetry.js';
 
 /** One kept event, as the channel sends it on. */
 export interface Captured {

@@ -1,7 +1,12 @@
 /**
- * The DevTools channel's messages, shared by the dev server (plugin/devtools-channel.ts) and
- * the overlay. They travel as custom events on Vite's own dev socket, so they are plain JSON:
+ * The DevTools channel's messages, shared by the dev server (plugin/devtools/) and the overlay
+ * (devtools-ui/). They travel as custom events on Vite's own dev socket, so they are plain JSON:
  * values are sent as bounded previews.
+ *
+ * Every message, in both directions, says what it is in `type`, as the runtime's telemetry
+ * events do (runtime/server/telemetry.ts), and each server event keeps its telemetry event's
+ * `type`. Only what is sent in bulk uses the one-letter `t`: the frames of the realtime protocol
+ * (runtime/protocol.ts) and the nodes of a preview.
  */
 import type { Preview } from './preview.js';
 
@@ -53,11 +58,13 @@ export type ServerEvent = { n: number; time: number } & (
       rolledBack: boolean;
       error?: ErrorInfo;
     }
-  /** A kind this overlay does not know yet: listed, not interpreted. */
-  | { type: 'other'; kind: string; data: Preview }
+  | { type: 'effect'; path: string; topic: string; event: string; start: number; duration: number; ok: boolean; error?: ErrorInfo }
 );
 
+/** One per telemetry event, with its `type` (plugin/devtools/events.ts converts them and is checked against both unions). */
 export type ServerEventType = ServerEvent['type'];
+
+export type ServerEventOf<T extends ServerEventType> = Extract<ServerEvent, { type: T }>;
 
 export interface ConnectionInfo {
   id: string;
@@ -73,9 +80,23 @@ export interface TopicInfo {
   merge?: string;
 }
 
-/** One cron job as `runtime.cronJobs()` reports it (type only: erased when the overlay is compiled). */
-import type { CronJobInfo } from '../../runtime/server/kinds/cron.js';
-export type { CronJobInfo };
+/**
+ * One cron job as `runtime.cronJobs()` reports it. Written out here, so the overlay's code
+ * depends on no server module; the channel passes what the runtime returns as this type, so the
+ * runtime cannot drop or change a field the overlay reads without a compile error.
+ */
+export interface CronJobInfo {
+  path: string;
+  schedule: string;
+  timezone?: string;
+  topic: string;
+  paused: boolean;
+  running: boolean;
+  /** Epoch ms of the next scheduled run; null when paused or none is left. */
+  nextRun: number | null;
+  /** The last runs, oldest first (at most 10). */
+  lastRuns: { start: number; duration: number; ok: boolean; error?: string }[];
+}
 
 /** What the server holds now (sent while an overlay is open, about once a second). */
 export interface ServerState {
@@ -99,16 +120,28 @@ export type ActionRequest =
 
 /** Overlay → server. */
 export type OverlayMessage =
-  | { op: 'hello'; open: boolean }
-  | { op: 'open' }
-  | { op: 'close' }
-  | ({ op: 'action'; ref: number; secret: string } & ActionRequest);
+  | { type: 'hello'; open: boolean }
+  | { type: 'open' }
+  | { type: 'close' }
+  | ({ type: 'action'; ref: number; secret: string } & ActionRequest);
+
+/** What an action that succeeded answers: a value (a replay's result, a stream's value), and a replayed call's id. */
+export interface ActionOutcome {
+  value?: Preview;
+  call?: { connection: string; id: number };
+}
+
+/** A refusal: the same `code` and `message` as the realtime protocol's errors. */
+export interface Refusal {
+  code: string;
+  message: string;
+}
 
 /** Server → overlay. */
 export type ChannelMessage =
-  | { kind: 'welcome'; server: string }
-  | { kind: 'events'; events: ServerEvent[] }
-  | { kind: 'state'; state: ServerState }
-  | { kind: 'reply'; ref: number; ok: true; value?: Preview; call?: { connection: string; id: number } }
-  | { kind: 'reply'; ref: number; ok: false; error: { code: string; message: string } }
-  | { kind: 'refused'; code: string; message: string };
+  | { type: 'welcome'; server: string }
+  | { type: 'events'; events: ServerEvent[] }
+  | { type: 'state'; state: ServerState }
+  | ({ type: 'reply'; ref: number; ok: true } & ActionOutcome)
+  | { type: 'reply'; ref: number; ok: false; error: Refusal }
+  | ({ type: 'refused' } & Refusal);

@@ -4,12 +4,12 @@
  * telemetry apply exactly as for a browser's message; publishes reach subscribers as usual.
  */
 import type { WebSocket } from 'ws';
-import { type ClientMessage, type ServerMessage } from '../runtime/protocol.js';
-import { decodeFrame, encodeFrame } from '../runtime/server/frames.js';
-import { Connection } from '../runtime/server/connection.js';
-import type { LiveUser } from '../runtime/server/context.js';
-import { handleFrame, unsubscribe } from '../runtime/server/dispatch.js';
-import type { Runtime } from '../runtime/server/runtime.js';
+import { type ClientMessage, type ServerMessage } from '../../runtime/protocol.js';
+import { decodeFrame, encodeFrame } from '../../runtime/server/frames.js';
+import { Connection } from '../../runtime/server/connection.js';
+import type { LiveUser } from '../../runtime/server/context.js';
+import { handleFrame, unsubscribe } from '../../runtime/server/dispatch.js';
+import type { Runtime } from '../../runtime/server/runtime.js';
 
 const PROBE_TIMEOUT_MS = 30_000;
 

@@ -1,0 +1,103 @@
+/**
+ * Telemetry events as the overlay receives them: the same `type` and fields, with values (call
+ * arguments and results, published data, users) turned into bounded previews. One converter per
+ * telemetry event type, so a type added to the runtime's telemetry without a converter here, or
+ * without its counterpart on the DevTools wire, fails to compile.
+ */
+import { stringify as devalueStringify } from 'devalue';
+import type { TelemetryEventOf, TelemetryEventType } from '../../runtime/server/telemetry.js';
+import { preview } from '../../runtime/devtools-wire/preview.js';
+import type { ServerEvent, ServerEventOf } from '../../runtime/devtools-wire/messages.js';
+import type { Captured } from './capture-ring.js';
+
+/** What a server event adds to its telemetry event's content: its order and its time. */
+type Stamp = { n: number; time: number };
+
+type Converters = { [T in TelemetryEventType]: (event: TelemetryEventOf<T>, stamp: Stamp) => ServerEventOf<T> };
+
+const CONVERTERS: Converters = {
+  call: (event, { n, time }) => ({
+    n,
+    time,
+    type: 'call',
+    connection: event.connection,
+    path: event.path,
+    id: event.id,
+    duration: event.duration,
+    ok: event.ok,
+    args: preview(event.args),
+    result: event.ok ? preview(event.result) : undefined,
+    error: event.error && { code: event.error.code, message: event.error.message, stack: event.error.stack },
+    bytesIn: event.bytesIn,
+    bytesOut: event.ok ? resultSize(event.result) : 0
+  }),
+  publish: (event, { n, time }) => ({
+    n,
+    time,
+    type: 'publish',
+    topic: event.topic,
+    event: event.event,
+    seq: event.seq,
+    delivered: event.delivered,
+    data: preview(event.data),
+    cause: event.cause
+  }),
+  // Plain JSON already: nothing to preview.
+  subscribe: (event, stamp) => ({ ...stamp, ...event }),
+  unsubscribe: (event, stamp) => ({ ...stamp, ...event }),
+  close: (event, stamp) => ({ ...stamp, ...event }),
+  open: (event, { n, time }) => ({ n, time, type: 'open', connection: event.connection, user: preview(event.user), origin: event.origin }),
+  cron: (event, { n, time }) => ({
+    n,
+    time,
+    type: 'cron',
+    path: event.path,
+    topic: event.topic,
+    start: event.start,
+    duration: event.duration,
+    ok: event.ok,
+    manual: event.manual,
+    result: event.ok ? preview(event.result) : undefined,
+    error: event.error && { message: event.error.message, stack: event.error.stack }
+  }),
+  effect: (event, { n, time }) => ({
+    n,
+    time,
+    type: 'effect',
+    path: event.path,
+    topic: event.topic,
+    event: event.event,
+    start: event.start,
+    duration: event.duration,
+    ok: event.ok,
+    error: event.error && { message: event.error.message, stack: event.error.stack }
+  }),
+  reload: (event, { n, time }) => ({
+    n,
+    time,
+    type: 'reload',
+    file: event.file,
+    added: event.added,
+    removed: event.removed,
+    changed: event.changed,
+    duration: event.duration,
+    rolledBack: event.rolledBack,
+    error: event.error
+  })
+};
+
+/** A captured event as the overlay receives it. */
+export function toServerEvent({ n, time, event }: Captured): ServerEvent {
+  // The map is keyed by type, so this look-up pairs each event with its own converter.
+  const convert = CONVERTERS[event.type] as (event: TelemetryEventOf<TelemetryEventType>, stamp: Stamp) => ServerEvent;
+  return convert(event, { n, time });
+}
+
+/** Bytes of a result's value on the wire (devalue, as the protocol sends it; 0 if it cannot be encoded). */
+function resultSize(value: unknown): number {
+  try {
+    return Buffer.byteLength(devalueStringify(value));
+  } catch {
+    return 0;
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * `svelte-realtime:devtools`: the DevTools overlay in `vite dev` (never in a build or in
+ * `vite preview`, and not at all with `realtime({ devtools: false })`).
+ *
+ * - Vite's client module, which every dev page loads, gets two additions: a registration
+ *   point the client runtime reports its socket to, and one dynamic import of the overlay.
+ * - The overlay's Svelte source (devtools-ui/, shipped as source) is served through virtual
+ *   ids and compiled by the app's own Svelte plugin; so is the DevTools wire module it shares
+ *   with the server, as `virtual:svelte-realtime/devtools-wire`.
+ * - The channel is Vite's own dev socket (custom events, see devtools/transport.ts): actions
+ *   need the secret embedded in the overlay's module, which this server generated when it
+ *   started and serves only to its own origin.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Plugin } from 'vite';
+import { getRuntime } from '../../runtime/server/runtime.js';
+import { TAP_INSTALL_CODE } from '../../runtime/devtools-wire/tap.js';
+import { DevtoolsChannel } from '../devtools/channel.js';
+import { findDevtoolsUi, findDevtoolsWire } from '../devtools/overlay-source.js';
+import { connectChannel, fromSameOrigin } from '../devtools/transport.js';
+import type { ResolvedDevtools } from '../options.js';
+
+export const DEVTOOLS_ID = 'virtual:svelte-realtime/devtools';
+const RESOLVED_DEVTOOLS_ID = '\0svelte-realtime:devtools';
+const UI_PREFIX = 'virtual:svelte-realtime/devtools-ui/';
+export const WIRE_ID = 'virtual:svelte-realtime/devtools-wire';
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+export function devtoolsPlugin(options: ResolvedDevtools): Plugin {
+  const uiDir = findDevtoolsUi();
+  const wireEntry = findDevtoolsWire();
+  const wireDir = path.posix.dirname(wireEntry);
+  /** The overlay's files and the wire's, which this plugin reads itself. */
+  const ownFiles = [uiDir, wireDir].map((dir) => new RegExp(`^${escapeRegExp(dir)}/[^?]+$`));
+  let channel: DevtoolsChannel | undefined;
+  let root = '';
+
+  return {
+    name: 'svelte-realtime:devtools',
+    apply: 'serve',
+    enforce: 'pre',
+    applyToEnvironment: (environment) => environment.config.consumer === 'client',
+
+    configResolved(config) {
+      root = config.root;
+    },
+
+    configureServer(server) {
+      channel = new DevtoolsChannel(getRuntime);
+      connectChannel(server, channel);
+      server.middlewares.use((req, res, next) => {
+        const url = req.url ?? '';
+        const isOverlay = url.includes('svelte-realtime:devtools') || url.includes(UI_PREFIX) || url.includes(uiDir) || url.includes(wireDir);
+        if (!isOverlay || fromSameOrigin(req)) return next();
+        res.statusCode = 403;
+        res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+        res.end('svelte-realtime DevTools: this module is only served to pages of this dev server');
+      });
+    },
+
+    resolveId: {
+      filter: { id: /^virtual:svelte-realtime\/devtools/ },
+      handler(id) {
+        if (id === DEVTOOLS_ID) return RESOLVED_DEVTOOLS_ID;
+        if (id === WIRE_ID) return wireEntry;
+        if (id.startsWith(UI_PREFIX)) {
+          const file = path.posix.join(uiDir, id.slice(UI_PREFIX.length));
+          if (!file.startsWith(`${uiDir}/`)) return null;
+          return file;
+        }
+        return null;
+      }
+    },
+
+    load: {
+      filter: { id: [/^\0svelte-realtime:devtools$/, ...ownFiles] },
+      handler(id) {
+        if (id === RESOLVED_DEVTOOLS_ID) {
+          const config = { secret: channel?.secret ?? '', shortcut: options.shortcut, root };
+          return `import { start } from ${JSON.stringify(`${UI_PREFIX}main.ts`)};\nstart(${JSON.stringify(config)});\n`;
+        }
+        // Read the overlay's own files here, so Vite's fs.allow (the app's folders) does not apply.
+        if (ownFiles.some((files) => files.test(id)) && fs.existsSync(id)) return fs.readFileSync(id, 'utf8');
+        return null;
+      }
+    },
+
+    transform: {
+      filter: { id: /vite\/dist\/client\/client\.mjs(?:\?|$)/ },
+      handler(code) {
+        return { code: `${code}\n${TAP_INSTALL_CODE}\nimport(${JSON.stringify(DEVTOOLS_ID)});\n`, map: null };
+      }
+    }
+  };
+}

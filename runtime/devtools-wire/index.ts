@@ -1,0 +1,9 @@
+/**
+ * The DevTools wire: what the dev server's channel (plugin/devtools/) and the overlay
+ * (devtools-ui/) agree on. Compiled with the package into dist/; the overlay, shipped as source
+ * and compiled by the app's Vite, imports it as `virtual:svelte-realtime/devtools-wire`, which
+ * the devtools plugin resolves to this module (devtools-ui/tsconfig.json maps the id here too).
+ */
+export * from './messages.js';
+export * from './preview.js';
+export * from './tap.js';
