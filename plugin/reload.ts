@@ -16,7 +16,6 @@
  */
 import path from 'node:path';
 import { runCleanups, takeUnscopedCleanups, withDisposeScope, type Cleanup } from '../runtime/server/dispose.js';
-import type { HandlerKind } from '../runtime/server/handlers.js';
 import type { WsHooks } from '../runtime/server/hooks.js';
 import { Registry, type ModuleRegistration } from '../runtime/server/registry.js';
 import type { Runtime } from '../runtime/server/runtime.js';
@@ -92,6 +91,25 @@ interface Batch {
 
 type ExportRef = { path: string; kind: string };
 
+/** One reload as it goes through its steps (see `LiveReloader.apply`). */
+interface Attempt {
+  batch: Batch;
+  /** The first load: every module and the hooks are imported. */
+  first: boolean;
+  started: number;
+  failures: ReloadFailure[];
+  /** Files imported (or found broken) in this attempt: their earlier failures are settled. */
+  attempted: Set<string>;
+  /** The project's readable live modules, by file. */
+  current: Map<string, LiveModule>;
+  toImport: string[];
+  /** Served files that are gone from `dir`. */
+  removed: string[];
+  imported: Map<string, LoadedModule>;
+  /** The hooks after this attempt: the new ones, or the current ones when not reloaded or failed. */
+  hooks: LoadedHooks | undefined;
+}
+
 const emptyBatch = (): Batch => ({ files: new Set(), rescan: false, hooks: false, triggers: new Set() });
 
 export class LiveReloader {
@@ -163,126 +181,169 @@ export class LiveReloader {
     }
   }
 
+  /**
+   * One reload, in steps: read `dir` again, import what changed, swap the runtime's registry,
+   * keep what the runtime took (or undo what it refused), then report.
+   */
   private async apply(batch: Batch): Promise<void> {
-    const started = performance.now();
-    const { project, runtime } = this.host;
+    const attempt = this.plan(batch);
+    await this.importModules(attempt);
+    await this.importHooks(attempt);
+    const applied = await this.swap(attempt);
+    const before = new Map(this.modules);
+    if (applied) await this.keep(attempt);
+    this.loaded = true;
+    this.report(attempt, before, applied);
+  }
+
+  /** Re-reads `dir` when asked (or on the first load), and decides what to import and what is gone. */
+  private plan(batch: Batch): Attempt {
+    const { project } = this.host;
     const first = !this.loaded;
-    const failures: ReloadFailure[] = [];
+    const attempt: Attempt = {
+      batch,
+      first,
+      started: performance.now(),
+      failures: [],
+      attempted: new Set(),
+      current: new Map(),
+      toImport: [],
+      removed: [],
+      imported: new Map(),
+      hooks: this.hooks
+    };
     if (first || batch.rescan) {
       try {
         project.scan(false);
       } catch (error) {
-        failures.push(failureOf(error, this.host.root, project.dir, 'cannot be loaded'));
+        attempt.failures.push(failureOf(error, this.host.root, project.dir, 'cannot be loaded'));
       }
     }
-
-    const current = new Map(project.list().map((m) => [m.file, m]));
+    attempt.current = new Map(project.list().map((m) => [m.file, m]));
     const toImport = new Set<string>();
-    for (const file of current.keys()) {
+    for (const file of attempt.current.keys()) {
       if (first || batch.files.has(file) || !this.modules.has(file)) toImport.add(file);
     }
     for (const file of batch.files) if (project.broken.has(file)) toImport.add(file);
-    const removed = [...this.modules.keys()].filter((file) => !current.has(file) && !project.broken.has(file));
-    for (const file of removed) this.failing.delete(file);
+    attempt.toImport = [...toImport].sort();
+    attempt.removed = [...this.modules.keys()].filter((file) => !attempt.current.has(file) && !project.broken.has(file));
+    for (const file of attempt.removed) this.failing.delete(file);
+    return attempt;
+  }
 
-    const imported = new Map<string, LoadedModule>();
-    const attempted = new Set<string>();
-    for (const file of [...toImport].sort()) {
-      attempted.add(file);
+  /** Imports the planned live modules one by one; one that fails is a failure, not the end of the reload. */
+  private async importModules(attempt: Attempt): Promise<void> {
+    const { project } = this.host;
+    for (const file of attempt.toImport) {
+      attempt.attempted.add(file);
       const broken = project.broken.get(file);
-      const table = current.get(file);
+      const table = attempt.current.get(file);
       if (broken || !table) {
-        failures.push(broken ? failureOfParse(broken, this.host.root) : failureOf(new Error('is not a live module'), this.host.root, file, ''));
+        attempt.failures.push(broken ? failureOfParse(broken, this.host.root) : failureOf(new Error('is not a live module'), this.host.root, file, ''));
         continue;
       }
       const loaded = await this.importLive(table);
-      if ('failure' in loaded) failures.push(loaded.failure);
-      else imported.set(file, loaded.module);
+      if ('failure' in loaded) attempt.failures.push(loaded.failure);
+      else attempt.imported.set(file, loaded.module);
     }
+  }
 
-    let hooks = this.hooks;
-    const reloadHooks = first || batch.hooks;
-    if (reloadHooks) {
-      const hooksFile = project.hooksFile;
-      if (!hooksFile) hooks = { namespace: {}, cleanups: [] };
-      else {
-        attempted.add(hooksFile);
-        const cleanups: Cleanup[] = [];
-        try {
-          const { result } = await withDisposeScope(() => this.host.importModule(hooksFile), cleanups);
-          hooks = { namespace: result as WsHooks, cleanups };
-        } catch (error) {
-          await this.cleanup(cleanups);
-          this.host.invalidate(hooksFile);
-          failures.push(failureOf(error, this.host.root, hooksFile, 'threw while loading'));
-        }
-      }
+  /** Imports the hooks file again when asked (or on the first load); a hooks file that throws keeps the previous hooks. */
+  private async importHooks(attempt: Attempt): Promise<void> {
+    if (!attempt.first && !attempt.batch.hooks) return;
+    const hooksFile = this.host.project.hooksFile;
+    if (!hooksFile) {
+      attempt.hooks = { namespace: {}, cleanups: [] };
+      return;
     }
-
-    const next = new Map(this.modules);
-    for (const file of removed) next.delete(file);
-    for (const [file, module] of imported) next.set(file, module);
-    const registrations = [...next.values()].map((m) => m.registration).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-
-    let rolledBack = failures.length > 0;
-    let applied = true;
+    attempt.attempted.add(hooksFile);
+    const cleanups: Cleanup[] = [];
     try {
-      runtime.load({ modules: registrations, hooks: hooks?.namespace ?? {}, options: { dev: this.host.options.dev, origins: this.host.options.origins } });
+      const { result } = await withDisposeScope(() => this.host.importModule(hooksFile), cleanups);
+      attempt.hooks = { namespace: result as WsHooks, cleanups };
     } catch (error) {
-      // The runtime put the previous handlers back: undo this reload's modules too.
-      applied = false;
-      rolledBack = true;
-      for (const module of imported.values()) {
-        await this.cleanup(module.cleanups);
-        this.host.invalidate(module.file);
-      }
-      if (hooks && hooks !== this.hooks) await this.cleanup(hooks.cleanups);
-      failures.push(startFailure(error, this.host.root, [...imported.keys()].map((f) => current.get(f)!), [...batch.triggers][0] ?? project.dir));
+      await this.cleanup(cleanups);
+      this.host.invalidate(hooksFile);
+      attempt.failures.push(failureOf(error, this.host.root, hooksFile, 'threw while loading'));
     }
+  }
 
-    const before = new Map([...this.modules.values()].map((m) => [m.file, m]));
-    if (applied) {
-      for (const file of removed) {
-        await this.cleanup(this.modules.get(file)!.cleanups);
-        this.modules.delete(file);
-      }
-      for (const [file, module] of imported) {
-        const old = this.modules.get(file);
-        if (old) await this.cleanup(old.cleanups);
-        this.modules.set(file, module);
-      }
-      if (hooks !== this.hooks) {
-        if (this.hooks) await this.cleanup(this.hooks.cleanups);
-        this.hooks = hooks;
-      }
+  /**
+   * Hands the runtime the whole new registry in one step. When it refuses (a handler failed to
+   * start), the runtime has put the previous handlers back; this rolls back the reload's own
+   * modules and hooks too, and says false.
+   */
+  private async swap(attempt: Attempt): Promise<boolean> {
+    const next = new Map(this.modules);
+    for (const file of attempt.removed) next.delete(file);
+    for (const [file, module] of attempt.imported) next.set(file, module);
+    const registrations = [...next.values()].map((m) => m.registration).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    try {
+      const { dev, origins } = this.host.options;
+      this.host.runtime.load({ modules: registrations, hooks: attempt.hooks?.namespace ?? {}, options: { dev, origins } });
+      return true;
+    } catch (error) {
+      await this.rollBack(attempt, error);
+      return false;
     }
-    this.loaded = true;
+  }
 
+  private async rollBack(attempt: Attempt, error: unknown): Promise<void> {
+    for (const module of attempt.imported.values()) {
+      await this.cleanup(module.cleanups);
+      this.host.invalidate(module.file);
+    }
+    if (attempt.hooks && attempt.hooks !== this.hooks) await this.cleanup(attempt.hooks.cleanups);
+    const reloaded = [...attempt.imported.keys()].map((f) => attempt.current.get(f)!);
+    attempt.failures.push(startFailure(error, this.host.root, reloaded, [...attempt.batch.triggers][0] ?? this.host.project.dir));
+  }
+
+  /** The runtime took the new registry: runs the cleanups of what it replaced, and keeps the new modules and hooks. */
+  private async keep(attempt: Attempt): Promise<void> {
+    for (const file of attempt.removed) {
+      await this.cleanup(this.modules.get(file)!.cleanups);
+      this.modules.delete(file);
+    }
+    for (const [file, module] of attempt.imported) {
+      const old = this.modules.get(file);
+      if (old) await this.cleanup(old.cleanups);
+      this.modules.set(file, module);
+    }
+    if (attempt.hooks !== this.hooks) {
+      if (this.hooks) await this.cleanup(this.hooks.cleanups);
+      this.hooks = attempt.hooks;
+    }
+  }
+
+  /** Tells the developer: each failure (and when every earlier one is fixed), the terminal line, the telemetry event. */
+  private report(attempt: Attempt, before: Map<string, LoadedModule>, applied: boolean): void {
+    const { failures, imported, removed, first } = attempt;
     const wasFailing = this.failing.size > 0;
-    for (const file of attempted) this.failing.delete(file);
+    for (const file of attempt.attempted) this.failing.delete(file);
     for (const failure of failures) {
       this.failing.add(failure.absoluteFile);
       this.host.reportFailure(failure);
     }
     if (wasFailing && this.failing.size === 0) this.host.reportRecovered();
 
-    const duration = performance.now() - started;
-    const change = applied ? describeChange(before, imported, removed) : { added: [], removed: [], changed: [] };
-    const triggers = [...batch.triggers].map((f) => relativeTo(this.host.root, f));
+    const duration = performance.now() - attempt.started;
+    const triggers = [...attempt.batch.triggers].map((f) => relativeTo(this.host.root, f));
     if (!first && applied && imported.size + removed.length > 0) {
       this.host.info(`reloaded ${triggers.join(', ') || [...imported.keys()].map((f) => relativeTo(this.host.root, f)).join(', ')} in ${Math.round(duration)} ms`);
     }
-    if (runtime.telemetry.active) {
-      const failure = failures[0];
-      runtime.telemetry.emit({
-        type: 'reload',
-        file: triggers.join(', ') || (first ? relativeTo(this.host.root, project.dir) : ''),
-        ...change,
-        duration,
-        rolledBack,
-        error: failure && { message: formatFailure(failure), file: failure.file, line: failure.line, column: failure.column }
-      });
-    }
+    const telemetry = this.host.runtime.telemetry;
+    if (!telemetry.active) return;
+    const change = applied ? describeChange(before, imported, removed) : { added: [], removed: [], changed: [] };
+    const failure = failures[0];
+    telemetry.emit({
+      type: 'reload',
+      file: triggers.join(', ') || (first ? relativeTo(this.host.root, this.host.project.dir) : ''),
+      ...change,
+      duration,
+      // A module kept its previous handlers, or the runtime refused the whole reload.
+      rolledBack: !applied || failures.length > 0,
+      error: failure && { message: formatFailure(failure), file: failure.file, line: failure.line, column: failure.column }
+    });
   }
 
   /** Imports one live module in its own cleanup scope and checks that it registers. */
@@ -303,7 +364,7 @@ export class LiveReloader {
       path: table.path,
       file: table.relative,
       namespace,
-      exports: table.exports.map((e) => [e.name, e.kind as HandlerKind] as const)
+      exports: table.exports.map((e) => [e.name, e.kind] as const)
     };
     try {
       // Checked alone first, so one module's mistake does not undo the others' reload.
