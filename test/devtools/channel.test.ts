@@ -144,6 +144,18 @@ describe('DevTools in vite dev (devtools on)', () => {
     expect(code).not.toContain('<script');
   });
 
+  it("serves the DevTools wire the overlay's data layer imports", async () => {
+    const store = await fetch(`${dev.origin}/@id/virtual:svelte-realtime/devtools-ui/data/event-store.ts`).then((r) => r.text());
+    const wireUrl = /from\s+"([^"]*runtime\/devtools-wire\/index\.ts)"/.exec(store)?.[1];
+    expect(wireUrl, 'event-store.ts imports the wire through its virtual id, resolved to a file').toBeDefined();
+    const wire = await fetch(dev.origin + wireUrl!);
+    expect(wire.status).toBe(200);
+    const messages = await fetch(dev.origin + wireUrl!.replace('index.ts', 'messages.ts')).then((r) => r.text());
+    expect(messages).toContain(JSON.stringify(CHANNEL_EVENT));
+    const foreign = await fetch(dev.origin + wireUrl!, { headers: { 'sec-fetch-site': 'cross-site' } });
+    expect(foreign.status).toBe(403);
+  });
+
   it('serves the overlay module and its sources only to pages of this server', async () => {
     const same = await fetch(`${dev.origin}/@id/__x00__svelte-realtime:devtools`, { headers: { 'sec-fetch-site': 'same-origin' } });
     expect(same.status).toBe(200);
