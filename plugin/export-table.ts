@@ -2,9 +2,7 @@
  * The export table: what the plugin learns about one live module by parsing it.
  * Stubs, the server registry and the generated types are all produced from it.
  */
-
-/** Handler kinds the plugin knows by their `svelte-realtime/server` import. */
-export type ExportKind = 'live' | 'stream' | 'guard' | 'binary' | 'channel' | 'room' | 'cron' | 'derived' | 'effect' | 'aggregate';
+import type { HandlerKind } from '../runtime/kinds.js';
 
 export interface SourcePosition {
   line: number; // 1-based
@@ -14,7 +12,8 @@ export interface SourcePosition {
 export interface LiveExport {
   /** Exported name as the client sees it (`export { a as b }` gives `b`). */
   name: string;
-  kind: ExportKind;
+  /** The handler's kind, as runtime/kinds.ts names it (the tag the runtime checks at registration). */
+  kind: HandlerKind;
   /**
    * For streams: `static` when the topic is a value, `dynamic` when the topic is a function
    * of the call's arguments (the client export is then a function returning a store).

@@ -3,7 +3,8 @@
  * the server registry module, and the `$live/*` type declarations. Plain functions of their
  * input, so tests call them directly.
  */
-import type { ExportKind, LiveExport } from './export-table.js';
+import { kindDescriptor } from '../runtime/kinds.js';
+import type { LiveExport } from './export-table.js';
 import { relativeTo } from './paths.js';
 
 export interface LiveModule {
@@ -18,35 +19,29 @@ export interface LiveModule {
   fingerprint?: string;
 }
 
+/** The public client entry: where the declarations take `Client<T>` from. */
 const CLIENT = 'svelte-realtime/client';
-const SERVER = 'svelte-realtime/server';
+/** The entries generated code imports the runtime's internals from (not API, see package.json). */
+const INTERNAL_CLIENT = 'svelte-realtime/internal/client';
+const INTERNAL_SERVER = 'svelte-realtime/internal/server';
 
 const str = JSON.stringify;
 
-/** The client module for `$live/<path>`: one tiny call per export, no server code. */
+/**
+ * The client module for `$live/<path>`: one tiny call per export, no server code. Which factory
+ * makes an export is its kind's `client` in runtime/kinds.ts; server-only kinds get no export.
+ */
 export function generateClientStub(module: LiveModule): string {
   const lines: string[] = [];
   const used = new Set<string>();
   for (const e of module.exports) {
-    const target = `${module.path}/${e.name}`;
-    if (e.kind === 'live') {
-      used.add('__rpc');
-      lines.push(`export const ${e.name} = /*#__PURE__*/ __rpc(${str(target)});`);
-    } else if (e.kind === 'stream' || e.kind === 'derived' || e.kind === 'aggregate') {
-      const factory = e.topic?.type === 'dynamic' ? '__streamFactory' : '__stream';
-      used.add(factory);
-      lines.push(`export const ${e.name} = /*#__PURE__*/ ${factory}(${str(target)});`);
-    } else if (e.kind === 'binary' || e.kind === 'room') {
-      const factory = e.kind === 'binary' ? '__binary' : '__room';
-      used.add(factory);
-      lines.push(`export const ${e.name} = /*#__PURE__*/ ${factory}(${str(target)});`);
-    } else if (e.kind === 'channel') {
-      const factory = e.topic?.type === 'dynamic' ? '__channelFactory' : '__channel';
-      used.add(factory);
-      lines.push(`export const ${e.name} = /*#__PURE__*/ ${factory}(${str(target)});`);
-    }
+    const stub = kindDescriptor(e.kind)?.client;
+    if (!stub) continue;
+    const factory = e.topic?.type === 'dynamic' && stub.dynamic ? stub.dynamic : stub.factory;
+    used.add(factory);
+    lines.push(`export const ${e.name} = /*#__PURE__*/ ${factory}(${str(`${module.path}/${e.name}`)});`);
   }
-  const header = used.size > 0 ? `import { ${[...used].sort().join(', ')} } from ${str(CLIENT)};\n` : '';
+  const header = used.size > 0 ? `import { ${[...used].sort().join(', ')} } from ${str(INTERNAL_CLIENT)};\n` : '';
   return `${header}${lines.join('\n')}\n`;
 }
 
@@ -60,7 +55,7 @@ export interface RegistryInput {
 
 /** The server module that imports every live module and hands them to the runtime. */
 export function generateRegistry(input: RegistryInput): string {
-  const lines = [`import { __runtime } from ${str(SERVER)};`];
+  const lines = [`import { __runtime } from ${str(INTERNAL_SERVER)};`];
   input.modules.forEach((m, i) => lines.push(`import * as m${i} from ${str(m.file)};`));
   if (input.hooksFile) lines.push(`import * as hooks from ${str(input.hooksFile)};`);
   const modules = input.modules.map((m, i) => {
@@ -78,9 +73,6 @@ export function generateRegistry(input: RegistryInput): string {
 }
 
 export const TYPES_FILE = '$types.d.ts';
-
-/** Kinds that never reach the client: no stub export and no declaration. */
-const SERVER_ONLY: ReadonlySet<ExportKind> = new Set<ExportKind>(['guard', 'cron', 'effect']);
 
 /**
  * `$live/*` declarations, written to `<dir>/$types.d.ts`. Types come from the source through
@@ -108,7 +100,8 @@ const typeBlocks = new WeakMap<LiveModule, { dir: string; block: string }>();
 
 function typesBlock(m: LiveModule, dir: string): string {
   const out: string[] = [];
-  const exported = m.exports.filter((e) => !SERVER_ONLY.has(e.kind));
+  // Server-only kinds (no `client` in runtime/kinds.ts) get no declaration, as they get no stub.
+  const exported = m.exports.filter((e) => kindDescriptor(e.kind)?.client);
   let specifier = relativeTo(dir, m.file).replace(/\.[mc]?[jt]s$/, '.js');
   if (!specifier.startsWith('.')) specifier = `./${specifier}`;
   out.push(`declare module ${str(`$live/${m.path}`)} {`);

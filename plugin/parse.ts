@@ -20,9 +20,9 @@ import type {
   VariableDeclaration,
   VariableDeclarator
 } from 'oxc-parser';
+import { kindDescriptor, kindOfCall, knownCalls, type HandlerKind, type KindDescriptor } from '../runtime/kinds.js';
 import {
   LiveParseError,
-  type ExportKind,
   type LiveExport,
   type ParseResult,
   type ParseWarning,
@@ -30,23 +30,6 @@ import {
 } from './export-table.js';
 
 const SERVER_MODULE = 'svelte-realtime/server';
-
-/**
- * `live.<member>(...)` handler kinds. Adding a kind (`live.cron`, `live.channel`, ...) is one
- * line here; `topic` says whether the first argument is a topic to record in the table.
- */
-const HANDLER_KINDS: Readonly<Record<string, { kind: ExportKind; topic: boolean }>> = {
-  stream: { kind: 'stream', topic: true },
-  validated: { kind: 'live', topic: false },
-  rateLimit: { kind: 'live', topic: false },
-  binary: { kind: 'binary', topic: false },
-  channel: { kind: 'channel', topic: true },
-  room: { kind: 'room', topic: false },
-  cron: { kind: 'cron', topic: false },
-  derived: { kind: 'derived', topic: true },
-  effect: { kind: 'effect', topic: false },
-  aggregate: { kind: 'aggregate', topic: false }
-};
 
 const GUARD_MESSAGE = 'guard() must be exported directly: export const guard = guard(...)';
 
@@ -72,7 +55,7 @@ interface LocalBinding {
 
 /** What an initializer turned out to be. */
 type Handler =
-  | { kind: ExportKind; call: CallExpression; callee: Expression; topic: boolean }
+  | { kind: HandlerKind; call: CallExpression; callee: Expression; topic: boolean }
   | { unknownMember: string };
 
 /** Parse state for one call of parseLiveModule. */
@@ -376,19 +359,25 @@ function defaultExportError(cx: Context, offset: number, example: string): LiveP
 // ---------------------------------------------------------------------------------------------
 // Handlers
 
-/** Recognises `live(...)`, `live.<member>(...)` and `guard(...)` under TS wrappers and parentheses. */
+/**
+ * Recognises `live(...)`, `live.<member>(...)` and `guard(...)` under TS wrappers and
+ * parentheses; which kind each creates, and whether it takes a topic, is runtime/kinds.ts's word.
+ */
 function classify(cx: Context, init: Expression): Handler | undefined {
   const call = unwrap(init);
   if (call.type !== 'CallExpression') return undefined;
   const callee = unwrap(call.callee);
   const base = serverImport(cx.imports, callee);
-  if (base) return { kind: base, call, callee, topic: false };
+  if (base) return handlerOfKind(kindOfCall(base)!, call, callee);
   if (callee.type !== 'MemberExpression' || callee.computed || callee.property.type !== 'Identifier') return undefined;
   if (serverImport(cx.imports, unwrap(callee.object)) !== 'live') return undefined;
   const member = callee.property.name;
-  if (!Object.hasOwn(HANDLER_KINDS, member)) return { unknownMember: member };
-  const { kind, topic } = HANDLER_KINDS[member];
-  return { kind, call, callee, topic };
+  const descriptor = kindOfCall(`live.${member}`);
+  return descriptor ? handlerOfKind(descriptor, call, callee) : { unknownMember: member };
+}
+
+function handlerOfKind(descriptor: KindDescriptor<HandlerKind>, call: CallExpression, callee: Expression): Handler {
+  return { kind: descriptor.kind, call, callee, topic: descriptor.topic };
 }
 
 /** `live` / `guard` by local name or as `ns.live` / `ns.guard` of a namespace import. */
@@ -432,14 +421,14 @@ function topicOf(argument: Argument | undefined): LiveExport['topic'] {
 }
 
 function knownHandlers(): string {
-  return ['live()', ...Object.keys(HANDLER_KINDS).map((member) => `live.${member}()`)].join(', ');
+  const members = knownCalls().filter((call) => call.startsWith('live.'));
+  return ['live()', ...members.map((call) => `${call}()`)].join(', ');
 }
 
+/** How to write a handler of the kind found: the first of its kind's calls. */
 function handlerExample(handler: Handler | undefined): string {
-  if (!handler || 'unknownMember' in handler || handler.kind === 'live') return 'live(...)';
-  if (handler.kind === 'guard') return 'guard(...)';
-  const member = Object.keys(HANDLER_KINDS).find((key) => HANDLER_KINDS[key].kind === handler.kind);
-  return `live.${member}(...)`;
+  if (!handler || 'unknownMember' in handler) return 'live(...)';
+  return `${kindDescriptor(handler.kind)!.calls[0]}(...)`;
 }
 
 function exportName(node: ModuleExportName): string {

@@ -5,7 +5,7 @@
 import http from 'node:http';
 import { WebSocketServer } from 'ws';
 import { Runtime } from '../../dist/runtime/server/runtime.js';
-import { handlerKind } from '../../dist/runtime/server/handlers.js';
+import { handlerKind } from '../../dist/runtime/server/handler-tag.js';
 
 function listen(server) {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));

@@ -15,7 +15,7 @@ import { generateClientStub } from '../../dist/plugin/generate.js';
 import { row } from '../lib/stats.js';
 
 const workDir = fileURLToPath(new URL('../.work/', import.meta.url));
-const clientEntry = fileURLToPath(new URL('../../dist/runtime/client/index.js', import.meta.url));
+const clientEntry = fileURLToPath(new URL('../../dist/runtime/client/internal.js', import.meta.url));
 const VITE_HELPER = 'vite-preload-helper';
 /** The budget the README states for this page, in gzipped bytes. */
 export const CLIENT_BUDGET_BYTES = 6 * 1024;
@@ -46,7 +46,7 @@ async function bundlePage(dir) {
     root: dir,
     configFile: false,
     logLevel: 'silent',
-    resolve: { alias: { 'svelte-realtime/client': clientEntry } },
+    resolve: { alias: { 'svelte-realtime/internal/client': clientEntry } },
     build: {
       write: false,
       minify: true,

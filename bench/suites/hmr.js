@@ -65,7 +65,9 @@ async function startDev(root, count) {
     resolve: {
       alias: {
         'svelte-realtime/server': path.join(repo, 'dist/runtime/server/index.js'),
-        'svelte-realtime/client': path.join(repo, 'dist/runtime/client/index.js')
+        'svelte-realtime/client': path.join(repo, 'dist/runtime/client/index.js'),
+        'svelte-realtime/internal/server': path.join(repo, 'dist/runtime/server/internal.js'),
+        'svelte-realtime/internal/client': path.join(repo, 'dist/runtime/client/internal.js')
       }
     },
     optimizeDeps: { noDiscovery: true, include: [] },

@@ -4,7 +4,8 @@
  * channel's publish, a room's actions, a paginated stream's next page.
  */
 import type { LiveContext } from './context.js';
-import { handlerKind, type LiveFunction } from './handlers.js';
+import { handlerKind } from './handler-tag.js';
+import type { LiveFunction } from './handlers.js';
 
 export interface Callable {
   /** Runs one call with the message's arguments as given (already bounded by the limits). */

@@ -1,11 +1,16 @@
 /**
- * The handler kinds a live module exports. Each is a small tagged object; the registry reads
- * the tag, the plugin reads the source, and the client types are inferred from the type
- * parameters carried here.
+ * The handler kinds a live module exports. Each is a small tagged object (see handler-tag.ts);
+ * the registry reads the tag, the plugin reads the source, and the client types are inferred
+ * from the type parameters carried here. Which kinds exist is said once, in runtime/kinds.ts:
+ * the types below fail to compile until each kind listed there has its handler type and its
+ * `live.<member>` constructor.
  */
+import type { Awaitable } from '../awaitable.js';
+import type { HandlerKind, LiveMember } from '../kinds.js';
 import type { MergeOptions, MergeStrategy } from '../protocol.js';
 import type { LiveContext } from './context.js';
 import type { Telemetry } from './telemetry.js';
+import { HANDLER, requireFunction } from './handler-tag.js';
 import { binary, type LiveBinary } from './kinds/binary.js';
 import { rateLimit } from './kinds/rate-limit.js';
 import { cron, type LiveCron } from './kinds/cron.js';
@@ -17,10 +22,6 @@ import { channel, type LiveChannel } from './kinds/channel.js';
 import { room, type LiveRoom } from './kinds/room.js';
 import { presenceStream } from './kinds/presence.js';
 import { paginated, type Page } from './kinds/paginate.js';
-
-export const HANDLER = Symbol.for('svelte-realtime.handler');
-
-type Awaitable<T> = T | Promise<T>;
 
 export interface LiveFunction<Args extends unknown[], Result> {
   readonly [HANDLER]: 'live';
@@ -93,10 +94,24 @@ export interface Activatable {
   activate?(host: ActivationHost): (() => void) | void;
 }
 
-export type AnyHandler = LiveFunction<any[], unknown> | LiveStream<any[], unknown, boolean> | Guard | LiveBinary<any[], unknown>
-  | LiveCron<unknown> | LiveDerived<any[], unknown, boolean> | LiveEffect | LiveAggregate<any>
-  | LiveChannel<any[], unknown, any, boolean> | LiveRoom<unknown, unknown, any>;
-export type HandlerKind = AnyHandler[typeof HANDLER];
+/** Each kind's handler type, by kind. */
+interface HandlerTypes {
+  live: LiveFunction<any[], unknown>;
+  stream: LiveStream<any[], unknown, boolean>;
+  guard: Guard;
+  binary: LiveBinary<any[], unknown>;
+  cron: LiveCron<unknown>;
+  derived: LiveDerived<any[], unknown, boolean>;
+  effect: LiveEffect;
+  aggregate: LiveAggregate<any>;
+  channel: LiveChannel<any[], unknown, any, boolean>;
+  room: LiveRoom<unknown, unknown, any>;
+}
+
+/** Fails to compile when a kind of runtime/kinds.ts has no handler type, or one with another tag. */
+type EveryKindTagged<Types extends { readonly [Kind in HandlerKind]: { readonly [HANDLER]: Kind } }> = Types;
+
+export type AnyHandler = EveryKindTagged<HandlerTypes>[HandlerKind];
 
 const MERGES: readonly MergeStrategy[] = ['crud', 'latest', 'set', 'presence', 'cursor'];
 
@@ -114,11 +129,6 @@ function streamOptions(options: StreamOptions = {}): MergeOptions {
   }
   if (paginate) resolved.paginate = paginate === 'before' ? 'before' : 'after';
   return resolved;
-}
-
-/** Throws the TypeError every handler constructor gives for a value that is not a function. */
-export function requireFunction(value: unknown, what: string): void {
-  if (typeof value !== 'function') throw new TypeError(`${what} must be a function; got ${typeof value}`);
 }
 
 function stream<Item>(
@@ -156,18 +166,24 @@ function stream(
 }
 
 /**
+ * The `live.<member>` constructors: exactly the members runtime/kinds.ts lists (a missing or
+ * extra one fails to compile).
+ */
+const members = { stream, validated, rateLimit, binary, cron, derived, effect, aggregate, channel, room } satisfies Record<
+  LiveMember,
+  (...args: never[]) => unknown
+>;
+
+/**
  * `live(fn)`: an RPC the client calls as `fn(...args)`; `ctx` is supplied by the server.
  * `live.stream(topic, init, options)`: a store kept in sync with publishes to `topic`.
  */
-export const live = Object.assign(
-  function live<Args extends unknown[], Result>(
-    fn: (ctx: LiveContext, ...args: Args) => Awaitable<Result>
-  ): LiveFunction<Args, Result> {
-    requireFunction(fn, 'live()');
-    return { [HANDLER]: 'live', fn };
-  },
-  { stream, validated, rateLimit, binary, cron, derived, effect, aggregate, channel, room }
-);
+export const live = Object.assign(function live<Args extends unknown[], Result>(
+  fn: (ctx: LiveContext, ...args: Args) => Awaitable<Result>
+): LiveFunction<Args, Result> {
+  requireFunction(fn, 'live()');
+  return { [HANDLER]: 'live', fn };
+}, members);
 
 /**
  * `export const guard = guard(check, ...)`: runs before every handler of its module.
@@ -176,11 +192,4 @@ export const live = Object.assign(
 export function guard(...checks: GuardFunction[]): Guard {
   checks.forEach((check, i) => requireFunction(check, `guard(): argument ${i + 1}`));
   return { [HANDLER]: 'guard', checks };
-}
-
-export function handlerKind(value: unknown): HandlerKind | undefined {
-  if ((typeof value === 'object' || typeof value === 'function') && value !== null) {
-    return (value as { [HANDLER]?: HandlerKind })[HANDLER];
-  }
-  return undefined;
 }

@@ -8,9 +8,8 @@
  *   };
  */
 import type { IncomingMessage } from 'node:http';
+import type { Awaitable } from '../awaitable.js';
 import type { LiveUser } from './context.js';
-
-type Awaitable<T> = T | Promise<T>;
 
 export interface Cookies {
   get(name: string): string | undefined;
@@ -32,6 +31,9 @@ export interface UpgradeEvent {
 export type Upgrade = (event: UpgradeEvent) => Awaitable<LiveUser | null | undefined>;
 
 export interface ConnectionInfo {
+  /** The connection's id, the same as `ctx.connectionId` in its calls. */
+  connectionId: string;
+  /** @deprecated Renamed `connectionId` (the same id). */
   connection: string;
   user: LiveUser;
 }

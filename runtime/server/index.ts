@@ -33,8 +33,3 @@ export function publish(topic: string, event: string, data?: unknown): void {
   getRuntime().publish(topic, event, data);
 }
 
-/**
- * Not API: used by the code the Vite plugin generates and by the production server wrapper.
- * @internal
- */
-export { getRuntime as __runtime } from './runtime.js';

@@ -6,7 +6,9 @@
  * are `Map`s, so `__proto__` or `../x` are just names that are not there.
  */
 import { callTarget, type CallTarget } from './callable.js';
-import { handlerKind, type ActivationHost, type Activatable, type AnyHandler, type GuardFunction, type HandlerKind } from './handlers.js';
+import { kindDescriptor, type HandlerKind } from '../kinds.js';
+import { handlerKind } from './handler-tag.js';
+import type { ActivationHost, Activatable, AnyHandler, GuardFunction } from './handlers.js';
 
 export interface ModuleRecord {
   /** Module path as clients name it: `chat`, `admin/users`. */
@@ -70,6 +72,11 @@ export class Registry {
     const added: RegistryEntry[] = [];
     for (const [name, kind] of registration.exports) {
       if (kind === 'guard') continue;
+      if (!kindDescriptor(kind)) {
+        throw new RegistrationError(
+          `${file}: export ${name} is a ${kind} handler, a kind this svelte-realtime/server does not know; the plugin and the runtime come from different versions`
+        );
+      }
       const handler = Object.prototype.hasOwnProperty.call(namespace, name) ? namespace[name] : undefined;
       const actual = handlerKind(handler);
       if (actual !== kind) {

@@ -8,17 +8,18 @@
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { SOCKET_PATH } from '../protocol.js';
+import { isSocketPath } from '../protocol.js';
 import { Connection } from './connection.js';
 import { runCleanups, takeUnscopedCleanups } from './dispose.js';
-import { handleBinaryFrame } from './kinds/binary.js';
+import { handleBinaryFrame } from './binary-dispatch.js';
 import { ssrCall, ssrLoad } from './ssr.js';
-import type { Loaded, LoadEvent } from '../client/ssr.js';
+import { RUNTIME_KEY, type Loaded, type LoadEvent, type SsrRuntime } from '../ssr-contract.js';
 import { handleFrame, unsubscribe, type DispatchContext } from './dispatch.js';
 import { isLiveError } from './errors.js';
 import { upgradeEvent, type WsHooks } from './hooks.js';
 import { resolveLimits, type Limits } from './limits.js';
-import { handlerKind, type ActivationHost } from './handlers.js';
+import { handlerKind } from './handler-tag.js';
+import type { ActivationHost } from './handlers.js';
 import { controlCronJob, type CronAction, type CronJobInfo, type LiveCron } from './kinds/cron.js';
 import { Registry, type ModuleRegistration, type RegistryEntry } from './registry.js';
 import { Telemetry } from './telemetry.js';
@@ -41,7 +42,7 @@ export interface LoadInput {
 
 const HEARTBEAT_MS = 30_000;
 
-export class Runtime implements DispatchContext {
+export class Runtime implements DispatchContext, SsrRuntime {
   registry = new Registry();
   readonly topics = new Topics({ onListenerError: (error, topic) => this.logError(error, `listener of topic ${topic}`) });
   readonly telemetry = new Telemetry();
@@ -148,9 +149,7 @@ export class Runtime implements DispatchContext {
 
   /** Takes the upgrade if it is for the realtime path; returns false to leave it to others. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    if ((q === -1 ? url : url.slice(0, q)) !== SOCKET_PATH) return false;
+    if (!isSocketPath(req.url ?? '/')) return false;
     this.accept(req, socket, head).catch((error: unknown) => {
       this.logError(error, 'upgrade');
       refuse(socket, 500, 'Internal error');
@@ -245,10 +244,10 @@ export class Runtime implements DispatchContext {
       this.connections.delete(conn.id);
       for (const id of [...conn.subscriptions.keys()]) unsubscribe(this, conn, id);
       if (this.telemetry.active) this.telemetry.emit({ type: 'close', connection: conn.id, code });
-      void this.runHook('close', () => this.hooks.close?.({ connection: conn.id, user: conn.user, code, reason: reason.toString() }));
+      void this.runHook('close', () => this.hooks.close?.({ connectionId: conn.id, connection: conn.id, user: conn.user, code, reason: reason.toString() }));
     });
     if (this.telemetry.active) this.telemetry.emit({ type: 'open', connection: conn.id, user, origin });
-    void this.runHook('open', () => this.hooks.open?.({ connection: conn.id, user: conn.user }));
+    void this.runHook('open', () => this.hooks.open?.({ connectionId: conn.id, connection: conn.id, user: conn.user }));
   }
 
   private async runHook(name: string, run: () => unknown): Promise<void> {
@@ -289,17 +288,15 @@ function refuse(socket: Duplex, status: 401 | 403 | 500, message: string): void 
   );
 }
 
-const KEY = Symbol.for('svelte-realtime.runtime');
-
 /** The process's runtime, created on first use. */
 export function getRuntime(): Runtime {
-  const scope = globalThis as { [KEY]?: Runtime };
-  return (scope[KEY] ??= new Runtime());
+  const scope = globalThis as { [RUNTIME_KEY]?: Runtime };
+  return (scope[RUNTIME_KEY] ??= new Runtime());
 }
 
 /** Drops the process's runtime (tests start each server from a clean one). */
 export function resetRuntime(): void {
-  const scope = globalThis as { [KEY]?: Runtime };
-  scope[KEY]?.close();
-  delete scope[KEY];
+  const scope = globalThis as { [RUNTIME_KEY]?: Runtime };
+  scope[RUNTIME_KEY]?.close();
+  delete scope[RUNTIME_KEY];
 }

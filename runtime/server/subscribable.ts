@@ -10,11 +10,11 @@
  * - `join`: runs for each subscription once it is registered; the function it returns runs
  *   when that subscription ends (unsubscribe or disconnect). For per-client state (presence).
  */
+import type { Awaitable } from '../awaitable.js';
+import { kindDescriptor } from '../kinds.js';
 import type { MergeOptions } from '../protocol.js';
 import type { LiveContext } from './context.js';
-import { handlerKind, type HandlerKind } from './handlers.js';
-
-type Awaitable<T> = T | Promise<T>;
+import { handlerKind } from './handler-tag.js';
 
 /** What `start` is told: the topic and the subscription that made it active. */
 export interface TopicStart {
@@ -47,10 +47,8 @@ export interface Subscribable {
   readonly resumable?: boolean;
 }
 
-/** The handler kinds the dispatcher's subscribe path serves. A new subscribable kind adds its name here. */
-export const SUBSCRIBABLE_KINDS: ReadonlySet<HandlerKind> = new Set<HandlerKind>(['stream', 'derived', 'aggregate', 'channel', 'room']);
-
+/** A handler of a kind the dispatcher's subscribe path serves (`subscribable` in runtime/kinds.ts). */
 export function isSubscribable(handler: unknown): handler is Subscribable {
   const kind = handlerKind(handler);
-  return kind !== undefined && SUBSCRIBABLE_KINDS.has(kind);
+  return kind !== undefined && kindDescriptor(kind)?.subscribable === true;
 }

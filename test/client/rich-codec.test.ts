@@ -4,7 +4,7 @@
  * order, and Dates, Maps and BigInts cross the wire both ways.
  */
 import { describe, expect, it } from 'vitest';
-import { __room, __streamFactory } from '../../runtime/client/index.js';
+import { __room, __streamFactory } from '../../runtime/client/internal.js';
 import { richCodec } from '../../runtime/client/rich-codec.js';
 import { createStream } from '../../runtime/client/stream.js';
 import { live } from '../../runtime/server/index.js';

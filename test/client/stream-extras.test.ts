@@ -4,8 +4,8 @@
  * presence, and server rendering through the `$live` exports (`load(event)`, `.call(event)`).
  */
 import { describe, expect, it } from 'vitest';
-import { __rpc, __stream } from '../../runtime/client/index.js';
-import type { Loaded, LoadEvent } from '../../runtime/client/ssr.js';
+import { __rpc, __stream } from '../../runtime/client/internal.js';
+import type { Loaded, LoadEvent } from '../../runtime/ssr-contract.js';
 import { createStream, type LiveStore } from '../../runtime/client/stream.js';
 import type { LiveSocket } from '../../runtime/client/socket.js';
 import { guard, live, LiveError } from '../../runtime/server/index.js';

@@ -18,8 +18,8 @@ import {
 } from '../../runtime/protocol.js';
 import { decodeFrame, encodeFrame } from '../../runtime/server/frames.js';
 import { Runtime, type LoadInput } from '../../runtime/server/runtime.js';
-import type { HandlerKind } from '../../runtime/server/handlers.js';
-import { handlerKind } from '../../runtime/server/handlers.js';
+import type { HandlerKind } from '../../runtime/kinds.js';
+import { handlerKind } from '../../runtime/server/handler-tag.js';
 import type { ModuleRegistration } from '../../runtime/server/registry.js';
 
 export interface TestServer {

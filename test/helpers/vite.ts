@@ -88,7 +88,9 @@ export async function startDevApp(fixture: string, label: string, options: Realt
     resolve: {
       alias: {
         'svelte-realtime/server': path.join(repo, 'runtime/server/index.ts'),
-        'svelte-realtime/client': path.join(repo, 'runtime/client/index.ts')
+        'svelte-realtime/client': path.join(repo, 'runtime/client/index.ts'),
+        'svelte-realtime/internal/server': path.join(repo, 'runtime/server/internal.ts'),
+        'svelte-realtime/internal/client': path.join(repo, 'runtime/client/internal.ts')
       }
     },
     optimizeDeps: { noDiscovery: true, include: [] },

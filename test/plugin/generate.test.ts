@@ -17,7 +17,7 @@ describe('client stub', () => {
   it('exports one call per handler and nothing of the server', () => {
     expect(generateClientStub(chat)).toBe(
       [
-        `import { __rpc, __stream, __streamFactory } from "svelte-realtime/client";`,
+        `import { __rpc, __stream, __streamFactory } from "svelte-realtime/internal/client";`,
         `export const sendMessage = /*#__PURE__*/ __rpc("chat/sendMessage");`,
         `export const messages = /*#__PURE__*/ __stream("chat/messages");`,
         `export const room = /*#__PURE__*/ __streamFactory("chat/room");`,
@@ -81,7 +81,7 @@ describe('cron, derived, effect and aggregate', () => {
   it('gives derived and aggregate exports stream stubs, and cron and effect nothing', () => {
     expect(generateClientStub(dashboard)).toBe(
       [
-        `import { __stream, __streamFactory } from "svelte-realtime/client";`,
+        `import { __stream, __streamFactory } from "svelte-realtime/internal/client";`,
         `export const total = /*#__PURE__*/ __stream("dashboard/total");`,
         `export const unread = /*#__PURE__*/ __streamFactory("dashboard/unread");`,
         `export const counts = /*#__PURE__*/ __stream("dashboard/counts");`,
@@ -120,7 +120,7 @@ describe('binary, channel and room', () => {
   it('gives each its client export', () => {
     expect(generateClientStub(collab)).toBe(
       [
-        `import { __binary, __channel, __channelFactory, __room, __rpc } from "svelte-realtime/client";`,
+        `import { __binary, __channel, __channelFactory, __room, __rpc } from "svelte-realtime/internal/client";`,
         `export const upload = /*#__PURE__*/ __binary("collab/upload");`,
         `export const typing = /*#__PURE__*/ __channel("collab/typing");`,
         `export const pointer = /*#__PURE__*/ __channelFactory("collab/pointer");`,

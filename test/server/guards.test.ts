@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseLiveModule } from '../../plugin/parse.js';
 import { guard, live, LiveError } from '../../runtime/server/index.js';
 import type { LiveContext } from '../../runtime/server/index.js';
-import { handlerKind, type HandlerKind } from '../../runtime/server/handlers.js';
+import type { HandlerKind } from '../../runtime/kinds.js';
+import { handlerKind } from '../../runtime/server/handler-tag.js';
 import type { ModuleRegistration } from '../../runtime/server/registry.js';
 import { module, startServer, TestClient, type TestServer } from '../helpers/server.js';
 

@@ -12,7 +12,8 @@
  */
 import type { MergeOptions } from '../../protocol.js';
 import type { LiveContext } from '../context.js';
-import { HANDLER, type ActivationHost } from '../handlers.js';
+import { HANDLER } from '../handler-tag.js';
+import type { ActivationHost } from '../handlers.js';
 import { Coalescer } from './coalesce.js';
 
 /** A custom reducer: `init` gives the starting value, `reduce` folds one event into it. */

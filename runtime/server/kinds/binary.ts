@@ -3,30 +3,12 @@
  * frame (see runtime/protocol.ts). The handler receives a Uint8Array and may return bytes (sent
  * back as a binary frame) or any other value (sent as an ordinary result).
  *
- * The payload's size is read from the frame header and checked against the handler's `maxSize`
- * before anything of the body is read or copied: an oversized upload is refused with
- * FRAME_TOO_LARGE and the connection keeps working. (The socket's own hard cap,
- * `limits.maxBinaryBytes`, bounds what the WebSocket layer buffers at all.)
+ * The payload's size is checked against `maxSize` before anything of the body is read (see
+ * binary-dispatch.ts, which answers binary frames).
  */
-import { parse } from 'devalue';
-import {
-  BinaryFrameType,
-  encodeBinaryFrame,
-  ErrorCode,
-  ProtocolError,
-  readBinaryBody,
-  readBinaryHeader,
-  type BinaryFrameHeader,
-  type ErrorMessage
-} from '../../protocol.js';
-import type { Connection } from '../connection.js';
+import type { Awaitable } from '../../awaitable.js';
 import type { LiveContext } from '../context.js';
-import { admitCall, callContext, errorMessage, failCall, reportCall, runGuards, unknownPath, type DispatchContext } from '../dispatch.js';
-import { LiveError } from '../errors.js';
-import { HANDLER, requireFunction, handlerKind } from '../handlers.js';
-import { depthExceeds } from '../limits.js';
-
-type Awaitable<T> = T | Promise<T>;
+import { HANDLER, requireFunction } from '../handler-tag.js';
 
 export interface BinaryOptions {
   /** Largest payload accepted, in bytes. Default 1 MiB. */
@@ -52,82 +34,4 @@ export function binary<Args extends unknown[], Result>(
     throw new TypeError(`live.binary: maxSize must be a whole number of bytes; got ${String(maxSize)}`);
   }
   return { [HANDLER]: 'binary', fn, maxSize };
-}
-
-/** Bytes a handler returned, as a Uint8Array; undefined for any other value. */
-function bytesOf(value: unknown): Uint8Array | undefined {
-  if (value instanceof Uint8Array) return value;
-  if (value instanceof ArrayBuffer) return new Uint8Array(value);
-  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-  return undefined;
-}
-
-/** Reads a binary frame from the socket and answers it. Every refusal is a typed error. */
-export async function handleBinaryFrame(dc: DispatchContext, conn: Connection, frame: Uint8Array): Promise<void> {
-  let header: BinaryFrameHeader;
-  try {
-    header = readBinaryHeader(frame);
-    if (header.type !== BinaryFrameType.call) throw new ProtocolError(ErrorCode.MALFORMED, 'A client may only send binary call frames');
-  } catch (error) {
-    conn.send(errorMessage(null, error, dc.dev));
-    return;
-  }
-  const timed = dc.telemetry.active;
-  const start = timed ? performance.now() : 0;
-  const id = header.id;
-  let path = '';
-  let failure: ErrorMessage | undefined;
-  let admitted = false;
-  try {
-    admitCall(dc, conn);
-    admitted = true;
-    if (header.pathLength === 0) throw new ProtocolError(ErrorCode.MALFORMED, 'A binary call needs a path');
-    if (header.pathLength > dc.limits.maxPathLength) throw new ProtocolError(ErrorCode.LIMIT, `Path is longer than ${dc.limits.maxPathLength} characters`);
-    if (header.argsLength > dc.limits.maxFrameBytes) {
-      throw new ProtocolError(ErrorCode.FRAME_TOO_LARGE, `Arguments are larger than ${dc.limits.maxFrameBytes} bytes`);
-    }
-    const body = readBinaryBody(frame, header);
-    path = body.path;
-    const entry = dc.registry.get(path);
-    if (!entry || handlerKind(entry.handler) !== 'binary') throw unknownPath(path, 'binary function');
-    const handler = entry.handler as LiveBinary<unknown[], unknown>;
-    // Refused on the header's word alone: the payload is never looked at.
-    if (header.payloadLength > handler.maxSize) {
-      throw new LiveError(
-        ErrorCode.FRAME_TOO_LARGE,
-        `Payload of ${header.payloadLength} bytes is larger than the ${handler.maxSize} bytes ${path} accepts`,
-        { size: header.payloadLength, maxSize: handler.maxSize }
-      );
-    }
-    const args = readArgs(body.argsText, dc);
-    const ctx = callContext(dc, conn, id);
-    await runGuards(entry, ctx);
-    // A copy the handler owns, exactly the payload's size.
-    const payload = body.payload.slice();
-    const result = await handler.fn(ctx, payload, ...args);
-    const bytes = bytesOf(result);
-    if (bytes) conn.sendFrame(encodeBinaryFrame({ type: BinaryFrameType.result, id, path: '', argsText: '', payload: bytes }));
-    else conn.send({ t: 'result', id, data: result }, path);
-  } catch (error) {
-    failure = failCall(dc, conn, id, path, error);
-  } finally {
-    if (admitted) conn.inFlight--;
-  }
-  if (timed && dc.telemetry.active) {
-    reportCall(dc, conn, { id, path, args: [{ bytes: header.payloadLength }], start, bytesIn: frame.length, failure });
-  }
-}
-
-function readArgs(text: string, dc: DispatchContext): unknown[] {
-  if (text.length === 0) return [];
-  let args: unknown;
-  try {
-    args = parse(text);
-  } catch {
-    throw new ProtocolError(ErrorCode.MALFORMED, 'Binary call arguments are not readable');
-  }
-  if (!Array.isArray(args)) throw new ProtocolError(ErrorCode.MALFORMED, 'Binary call arguments must be an array');
-  if (args.length + 1 > dc.limits.maxArgs) throw new ProtocolError(ErrorCode.LIMIT, `A call may pass at most ${dc.limits.maxArgs} arguments`);
-  if (depthExceeds(args, dc.limits.maxDepth + 1)) throw new ProtocolError(ErrorCode.LIMIT, `Arguments are nested deeper than ${dc.limits.maxDepth} levels`);
-  return args;
 }

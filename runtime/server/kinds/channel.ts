@@ -7,15 +7,14 @@
  *   merge 'latest'         the last `max` messages' data
  *   merge 'cursor'         the latest position per user, throttled; clients publish 'move'
  */
+import type { Awaitable } from '../../awaitable.js';
 import type { MergeOptions } from '../../protocol.js';
 import type { LiveContext } from '../context.js';
 import { LiveError } from '../errors.js';
-import { HANDLER } from '../handlers.js';
+import { HANDLER } from '../handler-tag.js';
 import type { SubscriptionStart } from '../subscribable.js';
 import { CursorTracker, type CursorEntry } from './cursor.js';
 import { identityOf } from './identity.js';
-
-type Awaitable<T> = T | Promise<T>;
 
 export type ChannelMerge = 'set' | 'latest' | 'cursor';
 

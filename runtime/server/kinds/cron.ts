@@ -8,11 +8,11 @@
  * the server or later runs. Runs never overlap unless `protect: false`.
  */
 import { Cron } from 'croner';
+import type { Awaitable } from '../../awaitable.js';
 import { ErrorCode } from '../../protocol.js';
 import { LiveError } from '../errors.js';
-import { HANDLER, requireFunction, type ActivationHost } from '../handlers.js';
-
-type Awaitable<T> = T | Promise<T>;
+import { HANDLER, requireFunction } from '../handler-tag.js';
+import type { ActivationHost } from '../handlers.js';
 
 /** What a cron job's function receives. */
 export interface CronContext {

@@ -10,13 +10,13 @@
  * never twice at once, and subscribers get each new value as one `set` event.
  */
 import { stringify } from 'devalue';
+import type { Awaitable } from '../../awaitable.js';
 import type { MergeOptions } from '../../protocol.js';
 import type { LiveContext } from '../context.js';
-import { HANDLER, requireFunction, type ActivationHost } from '../handlers.js';
+import { HANDLER, requireFunction } from '../handler-tag.js';
+import type { ActivationHost } from '../handlers.js';
 import type { TopicStart } from '../subscribable.js';
 import { Coalescer } from './coalesce.js';
-
-type Awaitable<T> = T | Promise<T>;
 
 export interface DerivedOptions {
   /** Least time between two recomputations, in ms. Default 50. */

@@ -7,9 +7,9 @@
  * reported (to `onError`, the telemetry and the server log) and the next events run as usual.
  * It has no client side: importing it from `$live/...` gives nothing.
  */
-import { HANDLER, requireFunction, type ActivationHost } from '../handlers.js';
-
-type Awaitable<T> = T | Promise<T>;
+import type { Awaitable } from '../../awaitable.js';
+import { HANDLER, requireFunction } from '../handler-tag.js';
+import type { ActivationHost } from '../handlers.js';
 
 /** One publish, as an effect receives it. */
 export interface EffectEvent {

@@ -5,11 +5,10 @@
  * with the member, the last one to end (unsubscribe, or the socket closing) publishes `leave`.
  * Used by `live.stream(topic, init, { merge: 'presence' })` and by rooms.
  */
+import type { Awaitable } from '../../awaitable.js';
 import type { LiveContext } from '../context.js';
 import type { LiveStream } from '../handlers.js';
 import type { SubscriptionStart } from '../subscribable.js';
-
-type Awaitable<T> = T | Promise<T>;
 
 interface Member {
   data: unknown;

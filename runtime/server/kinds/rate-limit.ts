@@ -6,12 +6,12 @@
  * The window slides: each key keeps the times of its last `points` calls (never more), and
  * keys idle for a whole window are swept, so memory follows the callers of the last window.
  */
+import type { Awaitable } from '../../awaitable.js';
 import type { LiveContext } from '../context.js';
 import { LiveError } from '../errors.js';
-import { HANDLER, handlerKind, type LiveFunction } from '../handlers.js';
+import { HANDLER, handlerKind } from '../handler-tag.js';
+import type { LiveFunction } from '../handlers.js';
 import { identityOf } from './identity.js';
-
-type Awaitable<T> = T | Promise<T>;
 
 export const RATE_LIMITED = 'RATE_LIMITED';
 

@@ -10,16 +10,16 @@
  * (`[roomId, 'data' | 'presence' | 'cursors']`) and calls the action (`[roomId, action, ...args]`).
  * Topics are `room:<module/export>:<roomId>:<part>`.
  */
-import type { MergeOptions, MergeStrategy } from '../../protocol.js';
+import type { Awaitable } from '../../awaitable.js';
+import { describeValue, type MergeOptions, type MergeStrategy } from '../../protocol.js';
 import type { LiveContext } from '../context.js';
 import { LiveError } from '../errors.js';
-import { HANDLER, type ActivationHost } from '../handlers.js';
+import { HANDLER } from '../handler-tag.js';
+import type { ActivationHost } from '../handlers.js';
 import type { SubscriptionStart } from '../subscribable.js';
 import { CursorTracker } from './cursor.js';
 import { identityOf } from './identity.js';
 import { PresenceTracker, presenceParts } from './presence.js';
-
-type Awaitable<T> = T | Promise<T>;
 
 /** `ctx` inside a room's actions and hooks. */
 export interface RoomContext extends LiveContext {
@@ -152,7 +152,7 @@ export function room<Data, Member = { id: string }, Actions extends Record<strin
         return undefined;
       }
       const action = typeof name === 'string' ? actions.get(name) : undefined;
-      if (!action) throw new LiveError('UNKNOWN_PATH', `This room has no action ${JSON.stringify(String(name).slice(0, 60))}`);
+      if (!action) throw new LiveError('UNKNOWN_PATH', `This room has no action ${describeValue(name)}`);
       return action(roomContext(ctx, id), ...rest);
     },
     activate(host) {

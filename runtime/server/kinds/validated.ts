@@ -4,11 +4,11 @@
  * refused with `VALIDATION`, the issues in `details`; `fn` receives the schema's output.
  */
 import type { StandardSchemaV1 } from '@standard-schema/spec';
+import type { Awaitable } from '../../awaitable.js';
 import type { LiveContext } from '../context.js';
 import { LiveError } from '../errors.js';
-import { HANDLER, requireFunction, type LiveFunction } from '../handlers.js';
-
-type Awaitable<T> = T | Promise<T>;
+import { HANDLER, requireFunction } from '../handler-tag.js';
+import type { LiveFunction } from '../handlers.js';
 
 /** One validation issue as the client receives it: a message and where in the input. */
 export interface ValidationIssue {

@@ -1,0 +1,133 @@
+/**
+ * The factories the generated `$live/*` modules are made of: one call per export, with the
+ * export's `module/export` path (see plugin/generate.ts; which factory a kind uses is its
+ * `client` in runtime/kinds.ts). Served to the stubs from svelte-realtime/internal/client, not
+ * from the public entry.
+ */
+import { argsKey } from '../protocol.js';
+import type { LoadEvent } from '../ssr-contract.js';
+import { liveSocket } from './page-socket.js';
+import { RpcError } from './rpc-error.js';
+import { ssrHost } from './ssr.js';
+import { createStream, type LiveStore } from './stream.js';
+
+/** What a live.binary function accepts as its payload. */
+export type BinaryInput = Blob | ArrayBuffer | ArrayBufferView;
+
+/** A live function (and a validated or rate-limited one): a call that resolves with its result. */
+export function __rpc(path: string): (...args: unknown[]) => Promise<unknown> {
+  // A plain function, so `fn.call(event, ...args)` in +page.server.ts passes the request event as `this`.
+  return function (this: unknown, ...args) {
+    const live = liveSocket();
+    if (live) return live.call(path, args);
+    if (isEvent(this)) {
+      try {
+        return ssrHost(path).ssrCall(path, args, this);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return Promise.reject(
+      new RpcError(
+        'SSR',
+        `${path} was called during server rendering; live functions run in the browser (call them in onMount or an event handler), or in +page.server.ts as ${path.split('/').pop()}.call(event, ...args)`
+      )
+    );
+  };
+}
+
+function isEvent(value: unknown): value is LoadEvent {
+  return typeof value === 'object' && value !== null && typeof Request !== 'undefined' && (value as { request?: unknown }).request instanceof Request;
+}
+
+/** What a channel's client export adds to its store. */
+export interface ChannelPublisher<Message> {
+  /** Publishes to the channel (where the server allows it); resolves once the server accepted. */
+  publish(event: string, data: Message): Promise<void>;
+}
+
+function createChannel(path: string, args: unknown[]): LiveStore<unknown> & ChannelPublisher<unknown> {
+  const publish = __rpc(path);
+  return Object.assign(createStream<unknown>(liveSocket, path, args), {
+    publish: (event: string, data: unknown) => publish(args, event, data) as Promise<void>
+  });
+}
+
+/** A static channel: one shared store with publish. */
+export function __channel(path: string): LiveStore<unknown> & ChannelPublisher<unknown> {
+  return createChannel(path, []);
+}
+
+/** A dynamic channel: one store with publish per distinct argument list. */
+export function __channelFactory(path: string): (...args: unknown[]) => LiveStore<unknown> & ChannelPublisher<unknown> {
+  return perArgs((args) => createChannel(path, args));
+}
+
+/**
+ * One value per distinct argument list (equal arguments share a store and its subscription);
+ * arguments JSON cannot carry exactly (a Date, a Map...) get a fresh one on each call.
+ */
+function perArgs<T>(create: (args: unknown[]) => T): (...args: unknown[]) => T {
+  const made = new Map<string, T>();
+  return (...args) => {
+    const key = argsKey(args);
+    if (key === undefined) return create(args);
+    let value = made.get(key);
+    if (value === undefined) made.set(key, (value = create(args)));
+    return value;
+  };
+}
+
+/** Names a room object answers itself; every other string property is one of its actions. */
+const ROOM_FIELDS = new Set(['id', 'data', 'presence', 'cursors', 'moveCursor']);
+
+/** A room: a function of the room id returning its stores and actions (one object per id). */
+export function __room(path: string): (id: string) => unknown {
+  const call = __rpc(path);
+  return perArgs(([id]) => {
+    const fields: Record<string, unknown> = {
+      id,
+      data: createStream(liveSocket, path, [id, 'data']),
+      presence: createStream(liveSocket, path, [id, 'presence']),
+      cursors: createStream(liveSocket, path, [id, 'cursors']),
+      moveCursor: (position: unknown) => call(id, '~cursor', position)
+    };
+    const actions = new Map<string, (...args: unknown[]) => Promise<unknown>>();
+    return new Proxy(fields, {
+      get(target, name) {
+        if (typeof name !== 'string' || name === 'then' || name === 'toJSON') return undefined;
+        if (ROOM_FIELDS.has(name)) return target[name];
+        let action = actions.get(name);
+        if (!action) actions.set(name, (action = (...args: unknown[]) => call(id, name, ...args)));
+        return action;
+      }
+    });
+  });
+}
+
+/** A live.binary function: its payload travels in a binary frame. */
+export function __binary(path: string): (data: BinaryInput, ...args: unknown[]) => Promise<unknown> {
+  return async (data, ...args) => {
+    const live = liveSocket();
+    if (!live) return Promise.reject(new RpcError('SSR', `${path} was called during server rendering; live functions run in the browser`));
+    const bytes =
+      data instanceof Uint8Array
+        ? data
+        : data instanceof ArrayBuffer
+          ? new Uint8Array(data)
+          : ArrayBuffer.isView(data)
+            ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+            : new Uint8Array(await data.arrayBuffer());
+    return live.callBinary(path, bytes, args);
+  };
+}
+
+/** A static stream (and a derived or aggregate one): one shared store. */
+export function __stream(path: string): LiveStore<unknown> {
+  return createStream(liveSocket, path, []);
+}
+
+/** A dynamic stream: one store per distinct argument list. */
+export function __streamFactory(path: string): (...args: unknown[]) => LiveStore<unknown> {
+  return perArgs((args) => createStream(liveSocket, path, args));
+}
