@@ -16,6 +16,12 @@ export const PROTOCOL_VERSION = 1;
 /** Path the WebSocket is served on, in dev, preview and production alike. */
 export const SOCKET_PATH = '/__realtime';
 
+/** Whether a request URL (path and query, as in an upgrade request) is for the realtime socket. */
+export function isSocketPath(url: string): boolean {
+  const q = url.indexOf('?');
+  return (q === -1 ? url : url.slice(0, q)) === SOCKET_PATH;
+}
+
 /** Sequence position of a topic: `epoch` changes whenever the server's history of the topic restarts. */
 export interface TopicPosition {
   epoch: string;
@@ -271,6 +277,34 @@ export class ProtocolError extends Error {
 }
 
 /**
+ * A value from the wire, for an error message: short values as they are, anything else by its
+ * kind. Never the value whole: spelling out an array can take longer than any frame (a sparse
+ * one claims billions of slots, shared references multiply) and echo megabytes back.
+ */
+export function describeValue(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+    case 'number':
+    case 'boolean':
+    case 'undefined':
+      return String(value);
+    case 'object':
+      return value === null ? 'null' : Array.isArray(value) ? '(an array)' : '(an object)';
+    default:
+      return `(a ${typeof value})`;
+  }
+}
+
+/** The refusal of a frame from another protocol version (a page loaded before a deploy). */
+export function unsupportedVersion(version: unknown): ProtocolError {
+  return new ProtocolError(
+    ErrorCode.UNSUPPORTED_PROTOCOL,
+    `Protocol version ${describeValue(version)} is not supported; this server speaks version ${PROTOCOL_VERSION}. Reload the page to get a matching client.`
+  );
+}
+
+/**
  * Reads a frame into its messages, with devalue's half passed in: undefined when the frame is a
  * devalue one and `rich` was not given (the browser then loads it and reads the frame again).
  * Throws ProtocolError for anything that is not a frame of this protocol version; message
@@ -296,12 +330,7 @@ export function decodeFrameWith(text: string, rich: RichUnflatten | undefined): 
   if (!Array.isArray(value) || value.length < 2) {
     throw new ProtocolError(ErrorCode.MALFORMED, 'Frame must hold a version and at least one message');
   }
-  if (value[0] !== PROTOCOL_VERSION) {
-    throw new ProtocolError(
-      ErrorCode.UNSUPPORTED_PROTOCOL,
-      `Protocol version ${String(value[0])} is not supported; this server speaks version ${PROTOCOL_VERSION}. Reload the page to get a matching client.`
-    );
-  }
+  if (value[0] !== PROTOCOL_VERSION) throw unsupportedVersion(value[0]);
   // The parsed array is ours: dropping the version in place spares a copy per frame.
   value.shift();
   return value;
@@ -392,12 +421,7 @@ export function readBinaryHeader(bytes: Uint8Array): BinaryFrameHeader {
     argsLength: view.getUint32(8),
     payloadLength: view.getUint32(12)
   };
-  if (header.version !== PROTOCOL_VERSION) {
-    throw new ProtocolError(
-      ErrorCode.UNSUPPORTED_PROTOCOL,
-      `Protocol version ${header.version} is not supported; this server speaks version ${PROTOCOL_VERSION}. Reload the page to get a matching client.`
-    );
-  }
+  if (header.version !== PROTOCOL_VERSION) throw unsupportedVersion(header.version);
   if (BINARY_HEADER_BYTES + header.pathLength + header.argsLength + header.payloadLength !== bytes.length) {
     throw new ProtocolError(ErrorCode.MALFORMED, 'Binary frame lengths do not add up to its size');
   }

@@ -11,7 +11,7 @@ import {
   type ErrorMessage,
   type SubscribeMessage
 } from '../protocol.js';
-import { decodeFrame, encodeMessage } from './frames.js';
+import { decodeClientFrame, encodeMessage } from './frames.js';
 import type { Connection, Subscription } from './connection.js';
 import { isLiveError, LiveError } from './errors.js';
 import type { LiveContext } from './context.js';
@@ -70,7 +70,7 @@ export function handleFrame(dc: DispatchContext, conn: Connection, text: string)
     if (text.length * 3 > dc.limits.maxFrameBytes && Buffer.byteLength(text) > dc.limits.maxFrameBytes) {
       throw new ProtocolError(ErrorCode.FRAME_TOO_LARGE, `Frame is larger than ${dc.limits.maxFrameBytes} bytes`);
     }
-    messages = decodeFrame(text);
+    messages = decodeClientFrame(text, dc.limits);
     if (messages.length > dc.limits.maxMessagesPerFrame) {
       throw new ProtocolError(ErrorCode.LIMIT, `A frame may carry at most ${dc.limits.maxMessagesPerFrame} messages`);
     }

@@ -2,7 +2,7 @@
  * Bounds on untrusted input, and the check that turns a decoded value into a ClientMessage.
  * Everything here runs before a handler sees anything.
  */
-import { ErrorCode, ProtocolError, type ClientMessage, type TopicPosition } from '../protocol.js';
+import { describeValue, ErrorCode, ProtocolError, type ClientMessage, type TopicPosition } from '../protocol.js';
 
 export interface Limits {
   /** Largest text frame read, in bytes; larger frames get FRAME_TOO_LARGE and are dropped unread. */
@@ -158,6 +158,18 @@ function objectChildren(node: object): object[] {
   return children.filter((child): child is object => typeof child === 'object' && child !== null);
 }
 
+/**
+ * A message the frame reader refused before building it (too deep, or claiming more than its
+ * frame can pay for; see frames.ts): it stands in the frame's place for the message, with the
+ * id the message claimed, so the refusal answers it.
+ */
+export class RefusedMessage {
+  constructor(
+    readonly id: number | null,
+    readonly error: ProtocolError
+  ) {}
+}
+
 /** The id a message claims, when it has a usable one (so a refusal can answer it). */
 export function messageId(raw: unknown): number | null {
   const id = typeof raw === 'object' && raw !== null ? (raw as { id?: unknown }).id : undefined;
@@ -166,9 +178,11 @@ export function messageId(raw: unknown): number | null {
 
 /**
  * Checks one decoded message against the protocol and the limits. Throws ProtocolError
- * (MALFORMED or LIMIT) naming what is wrong.
+ * (MALFORMED or LIMIT) naming what is wrong. Its nesting was bounded by the frame reader
+ * (frames.ts), which measures it before the message is built.
  */
 export function readClientMessage(raw: unknown, limits: Limits): ClientMessage {
+  if (raw instanceof RefusedMessage) throw raw.error;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ProtocolError(ErrorCode.MALFORMED, 'A message must be an object');
   }
@@ -188,9 +202,6 @@ export function readClientMessage(raw: unknown, limits: Limits): ClientMessage {
       if (args.length > limits.maxArgs) {
         throw new ProtocolError(ErrorCode.LIMIT, `A call may pass at most ${limits.maxArgs} arguments`);
       }
-      if (depthExceeds(args, limits.maxDepth + 1)) {
-        throw new ProtocolError(ErrorCode.LIMIT, `Arguments are nested deeper than ${limits.maxDepth} levels`);
-      }
       // Checked field by field above; a call is read as it came (no copy per call).
       if (message.t === 'call') return message as unknown as ClientMessage;
       if (message.from !== undefined && !isPosition(message.from)) {
@@ -203,6 +214,6 @@ export function readClientMessage(raw: unknown, limits: Limits): ClientMessage {
     case 'ping':
       return { t: 'ping', id: message.id };
     default:
-      throw new ProtocolError(ErrorCode.MALFORMED, `Unknown message type ${JSON.stringify(String(message.t)).slice(0, 40)}`);
+      throw new ProtocolError(ErrorCode.MALFORMED, `Unknown message type ${describeValue(message.t)}`);
   }
 }
