@@ -11,7 +11,8 @@
  */
 import type { MergeOptions } from '../protocol.js';
 
-function keyOf(item: unknown, key: string): unknown {
+/** What identifies `item` under `key`: the field of an object, or a plain value itself (a key sent alone). */
+export function keyOf(item: unknown, key: string): unknown {
   return typeof item === 'object' && item !== null ? (item as Record<string, unknown>)[key] : item;
 }
 

@@ -10,10 +10,12 @@
  * between: the change is dropped from the list and the value is folded again.
  */
 import type { EventMessage, MergeOptions, TopicPosition } from '../protocol.js';
-import { applyEvent } from './merge.js';
+import { applyEvent, keyOf } from './merge.js';
 import { RpcError } from './rpc-error.js';
-import type { LiveSocket, SubscriptionSink } from './socket.js';
-import { isLoaded, ssrHost, type LoadEvent, type Loaded } from './ssr.js';
+import type { LiveSocket } from './socket.js';
+import { restartSubscription, type SubscriptionSink } from './subscriptions.js';
+import type { LoadEvent, Loaded } from '../ssr-contract.js';
+import { isLoaded, ssrHost } from './ssr.js';
 import { signal, type Readable } from './store.js';
 
 export type StreamStatus = 'idle' | 'loading' | 'ready' | 'error';
@@ -48,10 +50,6 @@ interface Op {
 }
 
 const DEFAULT_MERGE: MergeOptions = { merge: 'crud', key: 'id', max: 50 };
-
-function keyOf(data: unknown, key: string): unknown {
-  return typeof data === 'object' && data !== null ? (data as Record<string, unknown>)[key] : data;
-}
 
 /** Adds a page of items to a list: items already present (by key) are replaced in place. */
 function addPage(list: unknown, items: unknown[], merge: MergeOptions): unknown[] {
@@ -133,7 +131,7 @@ export function createStream<T>(socket: () => LiveSocket | null, path: string, a
         if (message.seq !== position.seq + 1) {
           // A gap cannot be folded in: start over from init.
           position = undefined;
-          live.resubscribe(sink);
+          restartSubscription(live, sink);
           return;
         }
         position = { epoch: position.epoch, seq: message.seq };

@@ -158,6 +158,7 @@ export class Connection implements TopicSubscriber {
   context(callId?: number): LiveContext {
     return {
       user: this.user,
+      connectionId: this.id,
       connection: this.id,
       publish: callId === undefined ? this.publishFromHere : (topic, event, data) => this.publish(topic, event, data, this.id, callId)
     };

@@ -15,6 +15,8 @@ export interface LiveContext {
   /** The user data `upgrade` returned for this connection (`null` when there is no hook). */
   readonly user: LiveUser;
   /** This connection's id, stable for the life of the socket. */
+  readonly connectionId: string;
+  /** @deprecated Renamed `connectionId` (the same id); `connection` is the page's status store in svelte-realtime/client. */
   readonly connection: string;
   /** Publishes `event` with `data` to every subscriber of `topic`. */
   publish(topic: string, event: string, data?: unknown): void;

@@ -4,10 +4,10 @@
  * handler sees the same `ctx.user` as it would over the socket, and guards run as they do there.
  *
  * The browser-side API reaches these through the process's runtime: `store.load(event)` and
- * `fn.call(event, ...args)` on the `$live/*` exports (see runtime/client/ssr.ts).
+ * `fn.call(event, ...args)` on the `$live/*` exports (see runtime/ssr-contract.ts).
  */
 import { ErrorCode } from '../protocol.js';
-import type { Loaded, LoadEvent } from '../client/ssr.js';
+import type { Loaded, LoadEvent } from '../ssr-contract.js';
 import type { LiveContext } from './context.js';
 import { runGuards, unknownPath } from './dispatch.js';
 import { LiveError } from './errors.js';
@@ -44,7 +44,8 @@ async function contextFor(host: SsrHost, event: LoadEvent): Promise<LiveContext>
         getClientAddress: () => event.getClientAddress()
       })) ?? null;
   }
-  return { user: user as never, connection: `ssr:${(++ssrCounter).toString(36)}`, publish: (topic, e, data) => host.publish(topic, e, data) };
+  const connectionId = `ssr:${(++ssrCounter).toString(36)}`;
+  return { user: user as never, connectionId, connection: connectionId, publish: (topic, e, data) => host.publish(topic, e, data) };
 }
 
 /** `fn.call(event, ...args)`: runs a live function (guards first) and returns its result. */

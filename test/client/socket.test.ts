@@ -3,7 +3,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { RpcError } from '../../runtime/client/index.js';
-import type { ConnectionStatus } from '../../runtime/client/socket.js';
+import type { ConnectionStatus } from '../../runtime/client/status.js';
 import { live, LiveError } from '../../runtime/server/index.js';
 import { clientSocket, record, until, useClientTests } from '../helpers/client.js';
 import { deferred, module, startServer, waitFor, type TestServer } from '../helpers/server.js';
