@@ -9,8 +9,8 @@
  * (streams and their topics), large-frames.ts (a queue larger than the server takes),
  * codec-wait.ts (frames waiting for devalue), reconnect.ts (open, drop, backoff) and
  * status.ts (the `connection` store, ping). The state stays in this one object: the call path
- * reads plain fields, and the DevTools page tap (devtools-ui/data/page-tap.ts) watches
- * `status`, `calls`, `subscriptions`, `sinkTopics` and `handle` by those names.
+ * reads plain fields, and the DevTools' page tap watches `status`, `calls`, `subscriptions`,
+ * `sinkTopics` and `handle` by those names (keep them).
  */
 import { decodeFrameWith, encodeFrameWith, type ClientMessage, type ErrorMessage, type ServerMessage } from '../protocol.js';
 import { callBinary, flushBinary, receiveBinary } from './binary-calls.js';
