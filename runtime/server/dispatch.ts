@@ -62,6 +62,20 @@ export async function runGuards(entry: RegistryEntry, ctx: LiveContext): Promise
   }
 }
 
+/**
+ * Runs the guards of every other module that declares `topic`: a topic is followed with the
+ * guards of its owners, whatever path computed it (see topic-names.ts). The entry's own module
+ * ran its guards already.
+ */
+export async function runTopicOwnerGuards(dc: Pick<DispatchContext, 'registry'>, entry: RegistryEntry, topic: string, ctx: LiveContext): Promise<void> {
+  for (const owner of dc.registry.ownersOf(topic)) {
+    if (owner === entry.module) continue;
+    for (const check of owner.guards) {
+      if ((await check(ctx)) === false) throw new LiveError(ErrorCode.FORBIDDEN, 'Forbidden');
+    }
+  }
+}
+
 /** Reads a text frame and handles each message in it. */
 export function handleFrame(dc: DispatchContext, conn: Connection, text: string): void {
   let messages: unknown[];
@@ -247,6 +261,7 @@ async function handleSubscribe(dc: DispatchContext, conn: Connection, message: S
     if (typeof topic !== 'string' || topic.length === 0) {
       throw new Error(`${entry.module.file}: the topic function of ${entry.name} must return a non-empty string`);
     }
+    await runTopicOwnerGuards(dc, entry, topic, ctx);
     // Closed, or unsubscribed while the guards ran: nothing to subscribe.
     reserved = false;
     if (!conn.pendingSubscriptions.delete(message.id) || conn.socket.readyState !== 1) return;
@@ -258,7 +273,9 @@ async function handleSubscribe(dc: DispatchContext, conn: Connection, message: S
       topic,
       conn,
       start && (() => start.call(stream, { path: message.path, topic, ctx, args: message.args })),
-      { path: message.path, ctx, args: message.args }
+      { path: message.path, ctx, args: message.args },
+      // Kinds that never resume (channels, presence, rooms) keep no history for replay.
+      stream.resumable !== false
     );
     const subscription: Subscription = { id: message.id, path: message.path, topic };
     conn.subscriptions.set(message.id, subscription);

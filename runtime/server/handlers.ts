@@ -11,6 +11,7 @@ import type { MergeOptions, MergeStrategy } from '../protocol.js';
 import type { LiveContext } from './context.js';
 import type { Telemetry } from './telemetry.js';
 import { HANDLER, requireFunction } from './handler-tag.js';
+import { checkStaticTopic, userTopicFunction } from './topic-names.js';
 import { binary, type LiveBinary } from './kinds/binary.js';
 import { rateLimit } from './kinds/rate-limit.js';
 import { cron, type LiveCron } from './kinds/cron.js';
@@ -78,6 +79,11 @@ export interface ActivationHost {
    * follows it). Returns the function that stops listening; a throwing listener is reported.
    */
   listen(topic: string, listener: (event: string, data: unknown, topic: string) => void): () => void;
+  /**
+   * True when another module declares `topic` with a static name: a handler acting for
+   * clients (a channel's publish) must not write there.
+   */
+  ownedElsewhere(topic: string): boolean;
   /** The runtime's telemetry: emit only inside `if (telemetry.active)`. */
   readonly telemetry: Telemetry;
   /** Reports an error the handler caught (a failed cron run); it never stops the server. */
@@ -160,7 +166,12 @@ function stream(
     throw new TypeError('live.stream: the topic must be a string or a function of the arguments');
   }
   requireFunction(init, 'live.stream: init');
-  const handler: LiveStream<unknown[], unknown, boolean> = { [HANDLER]: 'stream', topic, init, options: streamOptions(options) };
+  const handler: LiveStream<unknown[], unknown, boolean> = {
+    [HANDLER]: 'stream',
+    topic: typeof topic === 'string' ? checkStaticTopic(topic, 'live.stream') : userTopicFunction(topic),
+    init,
+    options: streamOptions(options)
+  };
   if (handler.options.merge === 'presence') return presenceStream(handler);
   return handler.options.paginate ? paginated(handler) : handler;
 }

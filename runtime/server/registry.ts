@@ -8,6 +8,7 @@
 import { callTarget, type CallTarget } from './callable.js';
 import { kindDescriptor, type HandlerKind } from '../kinds.js';
 import { handlerKind } from './handler-tag.js';
+import { isSubscribable } from './subscribable.js';
 import type { ActivationHost, Activatable, AnyHandler, GuardFunction } from './handlers.js';
 
 export interface ModuleRecord {
@@ -38,7 +39,10 @@ export interface ModuleRegistration {
 export interface RegistrySnapshot {
   readonly entries: ReadonlyMap<string, RegistryEntry>;
   readonly modules: ReadonlyMap<string, ModuleRecord>;
+  readonly owners: ReadonlyMap<string, readonly ModuleRecord[]>;
 }
+
+const NO_OWNERS: readonly ModuleRecord[] = [];
 
 export class RegistrationError extends Error {
   constructor(message: string) {
@@ -50,10 +54,17 @@ export class RegistrationError extends Error {
 export class Registry {
   private entries = new Map<string, RegistryEntry>();
   private modules = new Map<string, ModuleRecord>();
+  /** Topics declared with a static name, and the modules that declare each (see topic-names.ts). */
+  private owners = new Map<string, ModuleRecord[]>();
   private disposers: (() => void)[] = [];
 
   get(path: string): RegistryEntry | undefined {
     return this.entries.get(path);
+  }
+
+  /** The modules that declare `topic` with a static name (streams, channels): its owners. */
+  ownersOf(topic: string): readonly ModuleRecord[] {
+    return this.owners.get(topic) ?? NO_OWNERS;
   }
 
   /**
@@ -87,7 +98,14 @@ export class Registry {
       added.push({ path: `${path}/${name}`, module: record, name, handler: handler as AnyHandler, call: callTarget(handler) });
     }
     this.modules.set(path, record);
-    for (const entry of added) this.entries.set(entry.path, entry);
+    for (const entry of added) {
+      this.entries.set(entry.path, entry);
+      const topic = (entry.handler as { topic?: unknown }).topic;
+      if (typeof topic !== 'string' || !isSubscribable(entry.handler)) continue;
+      const owners = this.owners.get(topic);
+      if (!owners) this.owners.set(topic, [record]);
+      else if (!owners.includes(record)) owners.push(record);
+    }
   }
 
   /**
@@ -125,15 +143,17 @@ export class Registry {
   clear(): void {
     this.entries = new Map();
     this.modules = new Map();
+    this.owners = new Map();
   }
 
   snapshot(): RegistrySnapshot {
-    return { entries: new Map(this.entries), modules: new Map(this.modules) };
+    return { entries: new Map(this.entries), modules: new Map(this.modules), owners: new Map([...this.owners].map(([t, o]) => [t, [...o]])) };
   }
 
   restore(snapshot: RegistrySnapshot): void {
     this.entries = new Map(snapshot.entries);
     this.modules = new Map(snapshot.modules);
+    this.owners = new Map([...snapshot.owners].map(([t, o]) => [t, [...o]]));
   }
 
   /** Every registered path with its kind, sorted (for DevTools, tests and error hints). */

@@ -9,7 +9,7 @@
 import { ErrorCode } from '../protocol.js';
 import type { Loaded, LoadEvent } from '../ssr-contract.js';
 import type { LiveContext } from './context.js';
-import { runGuards, unknownPath } from './dispatch.js';
+import { runGuards, runTopicOwnerGuards, unknownPath } from './dispatch.js';
 import { LiveError } from './errors.js';
 import { parseCookies, type WsHooks } from './hooks.js';
 import type { Registry } from './registry.js';
@@ -72,6 +72,7 @@ export async function ssrLoad(host: SsrHost, path: string, args: unknown[], even
   await runGuards(entry, ctx);
   const topic = typeof stream.topic === 'string' ? stream.topic : stream.topic(ctx, ...args);
   if (typeof topic !== 'string' || topic.length === 0) throw new LiveError(ErrorCode.INTERNAL, `${path}: the topic function must return a non-empty string`);
+  await runTopicOwnerGuards(host, entry, topic, ctx);
   // The position comes first: whatever is published while init runs is replayed on resume.
   const position = host.topics.position(topic);
   const merge = stream.optionsFor?.(args) ?? stream.options;

@@ -30,7 +30,7 @@ describe('live.aggregate', () => {
     const client = await TestClient.connect(server.url);
     expect(await client.subscribe('shop/stats')).toMatchObject({
       t: 'snapshot',
-      topic: 'aggregate:shop/stats',
+      topic: '@aggregate:shop/stats',
       merge: { merge: 'set' },
       data: { orders: 0, revenue: 0, smallest: null, largest: null, customers: [] }
     });

@@ -50,7 +50,7 @@ describe('live.derived', () => {
     expect(computed).toBe(1); // the second subscriber got the cached value
 
     a.send({ t: 'unsub', id: subA.id });
-    await waitFor(() => topics.subscriberCount('derived:stats/count') === 1, 'a to leave');
+    await waitFor(() => topics.subscriberCount('@derived:stats/count') === 1, 'a to leave');
     expect(topics.listenerCount('orders')).toBe(1);
     b.close();
     await waitFor(() => topics.listenerCount('orders') === 0, 'the upstream to be released');
@@ -189,7 +189,7 @@ describe('live.derived', () => {
     expect(last).toMatchObject({ event: 'set', data: EVENTS });
     gc();
     const heapGrowth = process.memoryUsage().heapUsed - heapBefore;
-    const sent = client.events('derived:stats/summary').length + 1;
+    const sent = client.events('@derived:stats/summary').length + 1;
     // Every event was seen; the derived value was recomputed a bounded number of times.
     // At most one recomputation per burst (plus the snapshot), however long the bursts take.
     expect(computed).toBeLessThanOrEqual(EVENTS / 100 + 1);

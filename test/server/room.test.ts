@@ -89,7 +89,7 @@ describe('live.room', () => {
     const bob = await TestClient.connect(server.url, asUser('bob'));
     expect(await ann.subscribe('collab/board', ['r1', 'data'])).toMatchObject({
       t: 'snapshot',
-      topic: 'room:collab/board:r1:data',
+      topic: '@room:collab/board:r1:data',
       merge: { merge: 'crud' },
       data: [{ id: 1, text: 'hello', roomId: 'r1' }]
     });
@@ -97,18 +97,18 @@ describe('live.room', () => {
     expect(await ann.subscribe('collab/board', ['r1', 'cursors'])).toMatchObject({ merge: { merge: 'cursor' }, data: [] });
     await bob.subscribe('collab/board', ['r1', 'presence']);
     await bob.subscribe('collab/board', ['r1', 'cursors']);
-    expect(await ann.next(isEvent('room:collab/board:r1:presence', 'join', 'bob'))).toMatchObject({ data: { id: 'bob', name: 'BOB' } });
+    expect(await ann.next(isEvent('@room:collab/board:r1:presence', 'join', 'bob'))).toMatchObject({ data: { id: 'bob', name: 'BOB' } });
     expect(log).toEqual(['join r1 ann', 'join r1 bob']);
 
     expect(await bob.call('collab/board', 'r1', 'add', 'hi all')).toMatchObject({ t: 'result', data: { id: 2, text: 'hi all' } });
-    expect(await ann.next(isEvent('room:collab/board:r1:data', 'created'))).toMatchObject({ data: { text: 'hi all' } });
+    expect(await ann.next(isEvent('@room:collab/board:r1:data', 'created'))).toMatchObject({ data: { text: 'hi all' } });
     expect(await bob.call('collab/board', 'r1', 'moveCursor', 1)).toMatchObject({ t: 'error', code: 'UNKNOWN_PATH' });
     expect(await bob.call('collab/board', 'r1', '~cursor', { x: 5, y: 6 })).toMatchObject({ t: 'result' });
-    expect(await ann.next(isEvent('room:collab/board:r1:cursors', 'move'))).toMatchObject({ data: { key: 'user:bob', data: { x: 5, y: 6 } } });
+    expect(await ann.next(isEvent('@room:collab/board:r1:cursors', 'move'))).toMatchObject({ data: { key: 'user:bob', data: { x: 5, y: 6 } } });
 
     bob.close();
-    expect(await ann.next(isEvent('room:collab/board:r1:presence', 'leave'))).toMatchObject({ data: { id: 'bob' } });
-    expect(await ann.next(isEvent('room:collab/board:r1:cursors', 'leave'))).toMatchObject({ data: { key: 'user:bob' } });
+    expect(await ann.next(isEvent('@room:collab/board:r1:presence', 'leave'))).toMatchObject({ data: { id: 'bob' } });
+    expect(await ann.next(isEvent('@room:collab/board:r1:cursors', 'leave'))).toMatchObject({ data: { key: 'user:bob' } });
     await waitFor(() => log.length === 3, 'onLeave');
     expect(log.at(-1)).toBe('leave r1 bob');
     ann.close();

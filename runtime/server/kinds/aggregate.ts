@@ -13,6 +13,7 @@
 import type { MergeOptions } from '../../protocol.js';
 import type { LiveContext } from '../context.js';
 import { HANDLER } from '../handler-tag.js';
+import { checkStaticTopic, runtimeTopic } from '../topic-names.js';
 import type { ActivationHost } from '../handlers.js';
 import { Coalescer } from './coalesce.js';
 
@@ -106,6 +107,7 @@ export function aggregate<const R extends Record<string, Reducer>>(
     throw new TypeError('live.aggregate: options.topic must be a non-empty string');
   }
   if (options.topic === source) throw new TypeError('live.aggregate: options.topic must differ from the source topic');
+  if (options.topic !== undefined) checkStaticTopic(options.topic, 'live.aggregate: options.topic');
   const events = options.events ? new Set(options.events) : undefined;
   const compiled = Object.entries(reducers).map(([name, reducer]) => ({ name, ...compile(name, reducer) }));
   const values = new Map<string, unknown>(compiled.map((r) => [r.name, r.init()]));
@@ -128,7 +130,7 @@ export function aggregate<const R extends Record<string, Reducer>>(
     topic: () => current(),
     init: () => snapshot(),
     activate(host) {
-      topic = options.topic ?? `aggregate:${host.path}`;
+      topic = options.topic ?? runtimeTopic('aggregate', host.path);
       const published = topic;
       const coalescer = new Coalescer(debounce, async () => {
         try {

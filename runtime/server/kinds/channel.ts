@@ -15,6 +15,8 @@ import { HANDLER } from '../handler-tag.js';
 import type { SubscriptionStart } from '../subscribable.js';
 import { CursorTracker, type CursorEntry } from './cursor.js';
 import { identityOf } from './identity.js';
+import { checkStaticTopic, userTopicFunction } from '../topic-names.js';
+import type { ActivationHost } from '../handlers.js';
 
 export type ChannelMerge = 'set' | 'latest' | 'cursor';
 
@@ -46,6 +48,7 @@ export interface LiveChannel<Args extends unknown[], Message, Merge extends Chan
   readonly options: MergeOptions;
   readonly resumable: boolean;
   join?(subscription: SubscriptionStart): () => void;
+  activate(host: ActivationHost): () => void;
   call(ctx: LiveContext, args: unknown[]): Promise<void>;
   readonly __types?: { args: Args; message: Message; merge: Merge; dynamic: Dynamic };
 }
@@ -79,19 +82,26 @@ function channel(
     throw new TypeError('live.channel: publish must be true, false or a function (ctx, event, data) => boolean');
   }
   const cursors = merge === 'cursor' ? new CursorTracker(throttle) : undefined;
+  const checked = typeof topic === 'string' ? checkStaticTopic(topic, 'live.channel') : userTopicFunction(topic);
   const topicOf = (ctx: LiveContext, args: readonly unknown[]): string => {
-    const name = typeof topic === 'string' ? topic : topic(ctx, ...args);
+    const name = typeof checked === 'string' ? checked : checked(ctx, ...args);
     if (typeof name !== 'string' || name.length === 0) throw new TypeError('live.channel: the topic function must return a non-empty string');
     return name;
   };
+  /** Set while registered: whether another module declares a topic (clients may not publish there). */
+  let ownedElsewhere: ((topic: string) => boolean) | undefined;
 
   const handler: LiveChannel<unknown[], unknown, ChannelMerge, boolean> = {
     [HANDLER]: 'channel',
-    topic,
+    topic: checked,
     init: (ctx, ...args) => (merge === 'latest' ? [] : merge === 'cursor' ? cursors!.list(topicOf(ctx, args)) : undefined),
     options: { merge, key: merge === 'cursor' ? 'key' : 'id', max },
     // Nothing is stored, so there is nothing to replay: a reconnect starts from now.
     resumable: false,
+    activate(host) {
+      ownedElsewhere = host.ownedElsewhere;
+      return () => (ownedElsewhere = undefined);
+    },
     async call(ctx, args) {
       const [topicArgs, event, data] = args;
       if (!Array.isArray(topicArgs) || args.length > 3) throw new LiveError('MALFORMED', 'A channel publish is [arguments, event, data]');
@@ -103,6 +113,9 @@ function channel(
         throw new LiveError('FORBIDDEN', 'This message was refused');
       }
       const name = topicOf(ctx, topicArgs);
+      if (ownedElsewhere?.(name)) {
+        throw new LiveError('FORBIDDEN', 'This topic belongs to another module: a channel takes messages only for topics its own module declares');
+      }
       if (!cursors) {
         ctx.publish(name, event, data);
         return;

@@ -14,6 +14,7 @@ import type { Awaitable } from '../../awaitable.js';
 import type { MergeOptions } from '../../protocol.js';
 import type { LiveContext } from '../context.js';
 import { HANDLER, requireFunction } from '../handler-tag.js';
+import { runtimeTopic } from '../topic-names.js';
 import type { ActivationHost } from '../handlers.js';
 import type { TopicStart } from '../subscribable.js';
 import { Coalescer } from './coalesce.js';
@@ -164,7 +165,7 @@ export function derived(
     dynamic ? checkSources(sources(ctx, ...args), active()) : (sources as readonly string[]);
   const topicOf = (ctx: LiveContext, args: readonly unknown[]): string => {
     const path = active().path;
-    return dynamic ? `derived:${path}:${stringify([sourcesOf(ctx, args), args])}` : `derived:${path}`;
+    return dynamic ? runtimeTopic('derived', path, stringify([sourcesOf(ctx, args), args])) : runtimeTopic('derived', path);
   };
 
   const handler: LiveDerived<unknown[], unknown, boolean> = {

@@ -15,6 +15,7 @@ import { describeValue, type MergeOptions, type MergeStrategy } from '../../prot
 import type { LiveContext } from '../context.js';
 import { LiveError } from '../errors.js';
 import { HANDLER } from '../handler-tag.js';
+import { runtimeTopic } from '../topic-names.js';
 import type { ActivationHost } from '../handlers.js';
 import type { SubscriptionStart } from '../subscribable.js';
 import { CursorTracker } from './cursor.js';
@@ -96,7 +97,7 @@ export function room<Data, Member = { id: string }, Actions extends Record<strin
   }
   const throttle = typeof config.cursors === 'object' ? (config.cursors.throttle ?? 50) : 50;
   const cursors = config.cursors === false ? undefined : new CursorTracker(throttle);
-  let prefix = 'room:?';
+  let prefix = runtimeTopic('room', '?');
   let report: (error: unknown, where: string) => void = (error, where) => console.error(`[svelte-realtime] ${where}:`, error);
 
   const topicOf = (id: string, part: RoomPart) => `${prefix}:${id}:${part}`;
@@ -156,7 +157,7 @@ export function room<Data, Member = { id: string }, Actions extends Record<strin
       return action(roomContext(ctx, id), ...rest);
     },
     activate(host) {
-      prefix = `room:${host.path}`;
+      prefix = runtimeTopic('room', host.path);
       report = host.reportError;
       return () => {};
     }
