@@ -7,8 +7,8 @@ export const board = live.room({
   merge: 'crud',
   // Logged-in users are one member however many tabs they open; each guest tab is its own.
   presence: (ctx) => ({
-    id: ctx.user?.id ?? ctx.connection,
-    name: ctx.user?.name ?? `guest ${ctx.connection.slice(-3)}`
+    id: ctx.user?.id ?? ctx.connectionId,
+    name: ctx.user?.name ?? `guest ${ctx.connectionId.slice(-3)}`
   }),
   cursors: { throttle: 40 },
   actions: {

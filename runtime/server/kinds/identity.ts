@@ -7,5 +7,5 @@ import type { LiveContext } from '../context.js';
 export function identityOf(ctx: LiveContext): string {
   const user = ctx.user as { id?: unknown } | null | undefined;
   const id = typeof user === 'object' && user !== null ? user.id : undefined;
-  return typeof id === 'string' || typeof id === 'number' ? `user:${id}` : `connection:${ctx.connection}`;
+  return typeof id === 'string' || typeof id === 'number' ? `user:${id}` : `connection:${ctx.connectionId}`;
 }
