@@ -3,7 +3,8 @@
  */
 import type { ClientKind } from '../kinds.js';
 import type { HANDLER } from '../server/handler-tag.js';
-import type { LiveFunction, LiveStream } from '../server/handlers.js';
+import type { LiveFunction } from '../server/handlers.js';
+import type { LiveStream } from '../server/kinds/stream.js';
 import type { LiveBinary } from '../server/kinds/binary.js';
 import type { ChannelValue, LiveChannel } from '../server/kinds/channel.js';
 import type { CursorEntry } from '../server/kinds/cursor.js';

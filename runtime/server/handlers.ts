@@ -3,15 +3,13 @@
  * the registry reads the tag, the plugin reads the source, and the client types are inferred
  * from the type parameters carried here. Which kinds exist is said once, in runtime/kinds.ts:
  * the types below fail to compile until each kind listed there has its handler type and its
- * `live.<member>` constructor.
+ * `live.<member>` constructor. Each kind's constructor lives in kinds/.
  */
 import type { Awaitable } from '../awaitable.js';
 import type { HandlerKind, LiveMember } from '../kinds.js';
-import type { MergeOptions, MergeStrategy } from '../protocol.js';
 import type { LiveContext } from './context.js';
 import type { Telemetry } from './telemetry.js';
 import { HANDLER, requireFunction } from './handler-tag.js';
-import { checkStaticTopic, userTopicFunction } from './topic-names.js';
 import { binary, type LiveBinary } from './kinds/binary.js';
 import { rateLimit } from './kinds/rate-limit.js';
 import { cron, type LiveCron } from './kinds/cron.js';
@@ -21,37 +19,13 @@ import { aggregate, type LiveAggregate } from './kinds/aggregate.js';
 import { validated } from './kinds/validated.js';
 import { channel, type LiveChannel } from './kinds/channel.js';
 import { room, type LiveRoom } from './kinds/room.js';
-import { presenceStream } from './kinds/presence.js';
-import { paginated, type Page } from './kinds/paginate.js';
+import { stream, type LiveStream } from './kinds/stream.js';
 
 export interface LiveFunction<Args extends unknown[], Result> {
   readonly [HANDLER]: 'live';
   readonly fn: (ctx: LiveContext, ...args: Args) => Awaitable<Result>;
   /** Type carrier only: never set at run time. */
   readonly __types?: { args: Args; result: Result };
-}
-
-export interface StreamOptions {
-  /** How the client folds events into the value. Default `crud`. */
-  merge?: MergeStrategy;
-  /** Item key for `crud`. Default `id`. */
-  key?: string;
-  /** Items `latest` keeps. Default 50. */
-  max?: number;
-  /**
-   * Cursor pagination: init returns `{ items, next }` for `ctx.cursor`, the client's
-   * `loadMore()` fetches the following pages. `true` or `'after'` adds pages after the items
-   * already loaded, `'before'` in front of them.
-   */
-  paginate?: boolean | 'after' | 'before';
-}
-
-export interface LiveStream<Args extends unknown[], Value, Dynamic extends boolean> {
-  readonly [HANDLER]: 'stream';
-  readonly topic: string | ((ctx: LiveContext, ...args: Args) => string);
-  readonly init: (ctx: LiveContext, ...args: Args) => Awaitable<Value>;
-  readonly options: MergeOptions;
-  readonly __types?: { args: Args; value: Value; dynamic: Dynamic };
 }
 
 export type GuardFunction = (ctx: LiveContext) => Awaitable<void | boolean>;
@@ -118,63 +92,6 @@ interface HandlerTypes {
 type EveryKindTagged<Types extends { readonly [Kind in HandlerKind]: { readonly [HANDLER]: Kind } }> = Types;
 
 export type AnyHandler = EveryKindTagged<HandlerTypes>[HandlerKind];
-
-const MERGES: readonly MergeStrategy[] = ['crud', 'latest', 'set', 'presence', 'cursor'];
-
-function streamOptions(options: StreamOptions = {}): MergeOptions {
-  const merge = options.merge ?? 'crud';
-  if (!MERGES.includes(merge)) {
-    throw new TypeError(`live.stream: merge must be one of ${MERGES.join(', ')}; got ${JSON.stringify(merge)}`);
-  }
-  const max = options.max ?? 50;
-  if (!Number.isInteger(max) || max < 1) throw new TypeError(`live.stream: max must be a positive integer; got ${max}`);
-  const resolved: MergeOptions = { merge, key: options.key ?? (merge === 'cursor' ? 'key' : 'id'), max };
-  const paginate = options.paginate ?? false;
-  if (paginate !== false && paginate !== true && paginate !== 'after' && paginate !== 'before') {
-    throw new TypeError(`live.stream: paginate must be true, 'after' or 'before'; got ${JSON.stringify(paginate)}`);
-  }
-  if (paginate) resolved.paginate = paginate === 'before' ? 'before' : 'after';
-  return resolved;
-}
-
-function stream<Item>(
-  topic: string,
-  init: (ctx: LiveContext) => Awaitable<Page<Item>>,
-  options: StreamOptions & { paginate: true | 'after' | 'before' }
-): LiveStream<[], Item[], false>;
-function stream<Args extends unknown[], Item>(
-  topic: (ctx: LiveContext, ...args: Args) => string,
-  init: (ctx: LiveContext, ...args: Args) => Awaitable<Page<Item>>,
-  options: StreamOptions & { paginate: true | 'after' | 'before' }
-): LiveStream<Args, Item[], true>;
-function stream<Value>(
-  topic: string,
-  init: (ctx: LiveContext) => Awaitable<Value>,
-  options?: StreamOptions
-): LiveStream<[], Value, false>;
-function stream<Args extends unknown[], Value>(
-  topic: (ctx: LiveContext, ...args: Args) => string,
-  init: (ctx: LiveContext, ...args: Args) => Awaitable<Value>,
-  options?: StreamOptions
-): LiveStream<Args, Value, true>;
-function stream(
-  topic: string | ((ctx: LiveContext, ...args: unknown[]) => string),
-  init: (ctx: LiveContext, ...args: unknown[]) => unknown,
-  options?: StreamOptions
-): LiveStream<unknown[], unknown, boolean> {
-  if (typeof topic !== 'string' && typeof topic !== 'function') {
-    throw new TypeError('live.stream: the topic must be a string or a function of the arguments');
-  }
-  requireFunction(init, 'live.stream: init');
-  const handler: LiveStream<unknown[], unknown, boolean> = {
-    [HANDLER]: 'stream',
-    topic: typeof topic === 'string' ? checkStaticTopic(topic, 'live.stream') : userTopicFunction(topic),
-    init,
-    options: streamOptions(options)
-  };
-  if (handler.options.merge === 'presence') return presenceStream(handler);
-  return handler.options.paginate ? paginated(handler) : handler;
-}
 
 /**
  * The `live.<member>` constructors: exactly the members runtime/kinds.ts lists (a missing or

@@ -6,7 +6,8 @@
 import { getRuntime } from './runtime.js';
 
 export { live, guard } from './handlers.js';
-export type { LiveFunction, LiveStream, Guard, GuardFunction, StreamOptions } from './handlers.js';
+export type { LiveFunction, Guard, GuardFunction } from './handlers.js';
+export type { LiveStream, StreamOptions } from './kinds/stream.js';
 export { LiveError } from './errors.js';
 export { onDispose } from './dispose.js';
 export type { LiveCron, CronOptions, CronContext, CronFailure, CronJobInfo, CronAction } from './kinds/cron.js';

@@ -5,7 +5,7 @@
  * Later pages are plain calls to the same export: its module's guards run for each.
  */
 import type { LiveContext } from '../context.js';
-import type { LiveStream } from '../handlers.js';
+import type { LiveStream } from './stream.js';
 
 /** One page of a paginated stream. */
 export interface Page<Item, Cursor = unknown> {

@@ -7,7 +7,7 @@
  */
 import type { Awaitable } from '../../awaitable.js';
 import type { LiveContext } from '../context.js';
-import type { LiveStream } from '../handlers.js';
+import type { LiveStream } from './stream.js';
 import type { SubscriptionStart } from '../subscribable.js';
 
 interface Member {

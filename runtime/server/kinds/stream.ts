@@ -1,0 +1,93 @@
+/**
+ * `live.stream(topic, init, options)`: a store kept in sync with publishes to `topic`. The topic
+ * is a name, or a function of the subscriber's arguments (one store per argument list); init
+ * gives the first value, and `options.merge` says how each event folds into it. Presence and
+ * pagination are streams with more parts (presence.ts, paginate.ts).
+ */
+import type { Awaitable } from '../../awaitable.js';
+import type { MergeOptions, MergeStrategy } from '../../protocol.js';
+import type { LiveContext } from '../context.js';
+import { HANDLER, requireFunction } from '../handler-tag.js';
+import { checkStaticTopic, userTopicFunction } from '../topic-names.js';
+import { paginated, type Page } from './paginate.js';
+import { presenceStream } from './presence.js';
+
+export interface StreamOptions {
+  /** How the client folds events into the value. Default `crud`. */
+  merge?: MergeStrategy;
+  /** Item key for `crud`. Default `id`. */
+  key?: string;
+  /** Items `latest` keeps. Default 50. */
+  max?: number;
+  /**
+   * Cursor pagination: init returns `{ items, next }` for `ctx.cursor`, the client's
+   * `loadMore()` fetches the following pages. `true` or `'after'` adds pages after the items
+   * already loaded, `'before'` in front of them.
+   */
+  paginate?: boolean | 'after' | 'before';
+}
+
+export interface LiveStream<Args extends unknown[], Value, Dynamic extends boolean> {
+  readonly [HANDLER]: 'stream';
+  readonly topic: string | ((ctx: LiveContext, ...args: Args) => string);
+  readonly init: (ctx: LiveContext, ...args: Args) => Awaitable<Value>;
+  readonly options: MergeOptions;
+  readonly __types?: { args: Args; value: Value; dynamic: Dynamic };
+}
+
+const MERGES: readonly MergeStrategy[] = ['crud', 'latest', 'set', 'presence', 'cursor'];
+
+function streamOptions(options: StreamOptions = {}): MergeOptions {
+  const merge = options.merge ?? 'crud';
+  if (!MERGES.includes(merge)) {
+    throw new TypeError(`live.stream: merge must be one of ${MERGES.join(', ')}; got ${JSON.stringify(merge)}`);
+  }
+  const max = options.max ?? 50;
+  if (!Number.isInteger(max) || max < 1) throw new TypeError(`live.stream: max must be a positive integer; got ${max}`);
+  const resolved: MergeOptions = { merge, key: options.key ?? (merge === 'cursor' ? 'key' : 'id'), max };
+  const paginate = options.paginate ?? false;
+  if (paginate !== false && paginate !== true && paginate !== 'after' && paginate !== 'before') {
+    throw new TypeError(`live.stream: paginate must be true, 'after' or 'before'; got ${JSON.stringify(paginate)}`);
+  }
+  if (paginate) resolved.paginate = paginate === 'before' ? 'before' : 'after';
+  return resolved;
+}
+
+export function stream<Item>(
+  topic: string,
+  init: (ctx: LiveContext) => Awaitable<Page<Item>>,
+  options: StreamOptions & { paginate: true | 'after' | 'before' }
+): LiveStream<[], Item[], false>;
+export function stream<Args extends unknown[], Item>(
+  topic: (ctx: LiveContext, ...args: Args) => string,
+  init: (ctx: LiveContext, ...args: Args) => Awaitable<Page<Item>>,
+  options: StreamOptions & { paginate: true | 'after' | 'before' }
+): LiveStream<Args, Item[], true>;
+export function stream<Value>(
+  topic: string,
+  init: (ctx: LiveContext) => Awaitable<Value>,
+  options?: StreamOptions
+): LiveStream<[], Value, false>;
+export function stream<Args extends unknown[], Value>(
+  topic: (ctx: LiveContext, ...args: Args) => string,
+  init: (ctx: LiveContext, ...args: Args) => Awaitable<Value>,
+  options?: StreamOptions
+): LiveStream<Args, Value, true>;
+export function stream(
+  topic: string | ((ctx: LiveContext, ...args: unknown[]) => string),
+  init: (ctx: LiveContext, ...args: unknown[]) => unknown,
+  options?: StreamOptions
+): LiveStream<unknown[], unknown, boolean> {
+  if (typeof topic !== 'string' && typeof topic !== 'function') {
+    throw new TypeError('live.stream: the topic must be a string or a function of the arguments');
+  }
+  requireFunction(init, 'live.stream: init');
+  const handler: LiveStream<unknown[], unknown, boolean> = {
+    [HANDLER]: 'stream',
+    topic: typeof topic === 'string' ? checkStaticTopic(topic, 'live.stream') : userTopicFunction(topic),
+    init,
+    options: streamOptions(options)
+  };
+  if (handler.options.merge === 'presence') return presenceStream(handler);
+  return handler.options.paginate ? paginated(handler) : handler;
+}
