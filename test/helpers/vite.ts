@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createLogger, createServer, type HotPayload, type Logger, type ViteDevServer } from 'vite';
+import { createLogger, createServer, type HotPayload, type Logger, type ServerOptions, type ViteDevServer } from 'vite';
 import { WebSocket } from 'ws';
 import realtime from '../../plugin/index.js';
 import type { RealtimeOptions } from '../../plugin/options.js';
@@ -67,7 +67,8 @@ function capturingLogger(logs: DevApp['logs']): Logger {
 
 export { waitFor };
 
-export async function startDevApp(fixture: string, label: string, options: RealtimeOptions = {}): Promise<DevApp> {
+/** `serverOptions` are merged into Vite's `server` config (for example `allowedHosts`, `host`). */
+export async function startDevApp(fixture: string, label: string, options: RealtimeOptions = {}, serverOptions: ServerOptions = {}): Promise<DevApp> {
   const root = path.join(repo, 'test/.work', `${label}-${process.pid}`);
   fs.rmSync(root, { recursive: true, force: true });
   fs.mkdirSync(path.dirname(root), { recursive: true });
@@ -96,7 +97,7 @@ export async function startDevApp(fixture: string, label: string, options: Realt
     optimizeDeps: { noDiscovery: true, include: [] },
     // The package's own sources are a dependency here, not part of the app: edits to them
     // (by whoever works on this checkout) must not reload the fixture.
-    server: { host: '127.0.0.1', port: 0, strictPort: false, watch: { ignored: [`${repo}/runtime/**`, `${repo}/plugin/**`] } }
+    server: { host: '127.0.0.1', port: 0, strictPort: false, ...serverOptions, watch: { ignored: [`${repo}/runtime/**`, `${repo}/plugin/**`] } }
   });
   await server.listen();
   const port = (server.httpServer!.address() as AddressInfo).port;
