@@ -12,6 +12,7 @@ import type { Awaitable } from '../../awaitable.js';
 import { ErrorCode } from '../../protocol.js';
 import { LiveError } from '../errors.js';
 import { HANDLER, requireFunction } from '../handler-tag.js';
+import type { CronJobInfo } from '../../devtools-wire/messages.js';
 import type { ActivationHost } from '../handlers.js';
 
 /** What a cron job's function receives. */
@@ -46,19 +47,8 @@ export interface CronOptions {
   onError?: (error: unknown, run: CronFailure) => void;
 }
 
-/** One job as the DevTools see it. */
-export interface CronJobInfo {
-  path: string;
-  schedule: string;
-  timezone?: string;
-  topic: string;
-  paused: boolean;
-  running: boolean;
-  /** Epoch ms of the next scheduled run; null when paused or none is left. */
-  nextRun: number | null;
-  /** The last runs, oldest first (at most 10). */
-  lastRuns: { start: number; duration: number; ok: boolean; error?: string }[];
-}
+/** One job as the DevTools see it: the wire's type, which the overlay reads. */
+export type { CronJobInfo };
 
 export type CronAction = 'run' | 'pause' | 'resume';
 
