@@ -4,6 +4,7 @@
  * these instead of mocks.
  */
 import http from 'node:http';
+import { afterEach } from 'vitest';
 import type { AddressInfo } from 'node:net';
 import { stringify } from 'devalue';
 import { WebSocket } from 'ws';
@@ -17,7 +18,7 @@ import {
   type ServerMessage
 } from '../../runtime/protocol.js';
 import { decodeFrame, encodeFrame } from '../../runtime/server/frames.js';
-import { Runtime, type LoadInput } from '../../runtime/server/runtime.js';
+import { resetRuntime, Runtime, type LoadInput } from '../../runtime/server/runtime.js';
 import type { HandlerKind } from '../../runtime/kinds.js';
 import { handlerKind } from '../../runtime/server/handler-tag.js';
 import type { ModuleRegistration } from '../../runtime/server/registry.js';
@@ -213,3 +214,38 @@ export async function waitFor<T>(test: () => T | undefined | false, what = 'cond
 
 /** Resolves after `ms`. */
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * One server per test: `start()` it, `connect()` clients to it; after each test the clients and
+ * the server are closed and the process's runtime is reset.
+ */
+export function serverPerTest(): {
+  readonly server: TestServer;
+  start(input: LoadInput, runtime?: Runtime): Promise<TestServer>;
+  connect(options?: { headers?: Record<string, string>; origin?: string }): Promise<TestClient>;
+} {
+  let current: TestServer | undefined;
+  const clients: TestClient[] = [];
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.close();
+    await current?.close();
+    current = undefined;
+    resetRuntime();
+  });
+  return {
+    get server() {
+      if (!current) throw new Error('serverPerTest: start() the server first');
+      return current;
+    },
+    async start(input, runtime) {
+      current = await startServer(input, runtime);
+      return current;
+    },
+    async connect(options) {
+      if (!current) throw new Error('serverPerTest: start() the server first');
+      const client = await TestClient.connect(current.url, options);
+      clients.push(client);
+      return client;
+    }
+  };
+}

@@ -3,11 +3,10 @@
  * client's argument computes is capped, events are kept for replay only where a resuming kind
  * follows the topic, and names plus history stay under a budget (retained topics go first).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { live } from '../../runtime/server/index.js';
-import { resetRuntime } from '../../runtime/server/runtime.js';
 import { Topics, type TopicSubscriber } from '../../runtime/server/topics.js';
-import { module, startServer, TestClient, type TestServer } from '../helpers/server.js';
+import { module, serverPerTest } from '../helpers/server.js';
 
 const sink: TopicSubscriber = { sendEvent() {} };
 
@@ -67,22 +66,14 @@ describe('topic budget (Topics)', () => {
 });
 
 describe('topic budget (over the wire)', () => {
-  let server: TestServer | undefined;
-  const clients: TestClient[] = [];
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.close();
-    await server?.close();
-    server = undefined;
-    resetRuntime();
-  });
+  const fixture = serverPerTest();
 
   it('refuses a dynamic topic built from a huge argument with LIMIT, and keeps serving', async () => {
-    server = await startServer({
+    const server = await fixture.start({
       modules: [module('board', { room: live.stream((_ctx, id: string) => `room:${id}`, () => []), echo: live((_ctx, x: number) => x) })]
     });
-    const attacker = await TestClient.connect(server.url);
-    const bystander = await TestClient.connect(server.url);
-    clients.push(attacker, bystander);
+    const attacker = await fixture.connect();
+    const bystander = await fixture.connect();
     const refused = await attacker.subscribe('board/room', ['x'.repeat(200_000)]);
     expect(refused).toMatchObject({ t: 'error', code: 'LIMIT' });
     expect(server.runtime.topics.list()).toEqual([]);

@@ -3,27 +3,16 @@
  * makes (rooms, derived streams, aggregates), and a topic another module declares is followed
  * with that module's guards, and takes no client publishes through another module's channel.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { guard, live, LiveError } from '../../runtime/server/index.js';
-import { resetRuntime } from '../../runtime/server/runtime.js';
 import type { LiveContext } from '../../runtime/server/context.js';
-import { module, startServer, TestClient, type TestServer } from '../helpers/server.js';
+import { module, serverPerTest, type TestClient, type TestServer } from '../helpers/server.js';
 
-let server: TestServer | undefined;
-const clients: TestClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await server?.close();
-  server = undefined;
-  resetRuntime();
-});
-
+const fixture = serverPerTest();
 const hooks = { upgrade: ({ request }: { request: Request }) => (request.headers.get('x-user') ? { id: request.headers.get('x-user') } : null) as never };
-async function connect(user?: string): Promise<TestClient> {
-  const client = await TestClient.connect(server!.url, { headers: user ? { 'x-user': user } : {} });
-  clients.push(client);
-  return client;
-}
+const connect = (user?: string): Promise<TestClient> => fixture.connect({ headers: user ? { 'x-user': user } : {} });
+const start = (): Promise<TestServer> =>
+  fixture.start({ modules: [module('admin', admin), module('rooms', open)], hooks, options: { dev: false } });
 const members = guard((ctx: LiveContext) => {
   if (!ctx.user) throw new LiveError('UNAUTHORIZED', 'Log in first');
 });
@@ -43,7 +32,7 @@ const open = {
 
 describe('topic owners', () => {
   it("keeps a guarded room's data out of reach of another module's dynamic stream (README's example)", async () => {
-    server = await startServer({ modules: [module('admin', admin), module('rooms', open)], hooks, options: { dev: false } });
+    await start();
     const guest = await connect();
     const member = await connect('ann');
     // The topic the guest's argument spells is not the room's: nothing of the room reaches it.
@@ -57,7 +46,7 @@ describe('topic owners', () => {
   });
 
   it('refuses a computed topic in the runtime namespace with FORBIDDEN, and subscribes nothing', async () => {
-    server = await startServer({ modules: [module('admin', admin), module('rooms', open)], hooks, options: { dev: false } });
+    const server = await start();
     const guest = await connect();
     for (const topic of ['@room:admin/vault:v1:data', '@room:admin/vault:v1:presence', '@derived:x', '@aggregate:x']) {
       expect(await guest.subscribe('rooms/any', [topic])).toMatchObject({ t: 'error', code: 'FORBIDDEN' });
@@ -66,7 +55,7 @@ describe('topic owners', () => {
   });
 
   it("runs the owner's guards for a topic another module declares, whatever path computed it", async () => {
-    server = await startServer({ modules: [module('admin', admin), module('rooms', open)], hooks, options: { dev: false } });
+    const server = await start();
     const guest = await connect();
     expect(await guest.subscribe('rooms/any', ['secrets'])).toMatchObject({ t: 'error', code: 'UNAUTHORIZED' });
     const member = await connect('ann');
@@ -76,7 +65,7 @@ describe('topic owners', () => {
   });
 
   it("refuses a client publish through one module's channel onto a topic another module owns", async () => {
-    server = await startServer({ modules: [module('admin', admin), module('rooms', open)], hooks, options: { dev: false } });
+    await start();
     const member = await connect('ann');
     expect(await member.subscribe('admin/secrets')).toMatchObject({ t: 'snapshot' });
     expect(await member.subscribe('admin/audit')).toMatchObject({ t: 'snapshot' });

@@ -1,23 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { guard, live, LiveError, publish } from '../../runtime/server/index.js';
-import { getRuntime, resetRuntime } from '../../runtime/server/runtime.js';
-import { deferred, module, startServer, TestClient, waitFor, type TestServer } from '../helpers/server.js';
+import { getRuntime } from '../../runtime/server/runtime.js';
+import { deferred, module, serverPerTest, waitFor, type TestClient } from '../helpers/server.js';
 
-let server: TestServer | undefined;
-const clients: TestClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await server?.close();
-  server = undefined;
-  resetRuntime();
-  vi.restoreAllMocks();
-});
-
-async function connect(): Promise<TestClient> {
-  const client = await TestClient.connect(server!.url);
-  clients.push(client);
-  return client;
-}
+const fixture = serverPerTest();
+afterEach(() => vi.restoreAllMocks());
+const connect = (): Promise<TestClient> => fixture.connect();
 
 type Event = { t: 'event'; topic: string; seq: number; event: string; data: unknown };
 
@@ -43,7 +31,7 @@ const rooms = {
 
 describe('dynamic topics', () => {
   it('keeps rooms apart: a publish to room:a never reaches room:b subscribers', async () => {
-    server = await startServer({ modules: [module('chat', rooms)] });
+    await fixture.start({ modules: [module('chat', rooms)] });
     const inA = await connect();
     const inB = await connect();
     const inBoth = await connect();
@@ -67,7 +55,7 @@ describe('dynamic topics', () => {
   });
 
   it('counts sequence numbers per topic', async () => {
-    server = await startServer({ modules: [module('chat', rooms)] });
+    await fixture.start({ modules: [module('chat', rooms)] });
     const client = await connect();
     await client.subscribe('chat/room', ['a']);
     await client.subscribe('chat/room', ['b']);
@@ -79,11 +67,11 @@ describe('dynamic topics', () => {
   });
 
   it('stops sending a topic after unsub, and the client can subscribe again', async () => {
-    server = await startServer({ modules: [module('chat', rooms)] });
+    const server = await fixture.start({ modules: [module('chat', rooms)] });
     const client = await connect();
     const sub = await client.subscribe('chat/room', ['a']);
     client.send({ t: 'unsub', id: sub.id });
-    await waitFor(() => server!.runtime.topics.subscriberCount('room:a') === 0, 'unsubscribed');
+    await waitFor(() => server.runtime.topics.subscriberCount('room:a') === 0, 'unsubscribed');
     server.runtime.publish('room:a', 'created', { id: 9 });
     await client.call('chat/say', 'other', 'round trip');
     expect(client.events('room:a')).toEqual([]);
@@ -92,7 +80,7 @@ describe('dynamic topics', () => {
 
   it('forgets a subscription whose unsub arrives while its guard still runs', async () => {
     const gate = deferred();
-    server = await startServer({
+    const server = await fixture.start({
       modules: [module('slow', { feed: live.stream('feed', () => []), wait: guard(() => gate.promise) })]
     });
     const client = await connect();
@@ -108,7 +96,7 @@ describe('dynamic topics', () => {
   });
 
   it('sends one event per connection however many of its subscriptions follow the topic', async () => {
-    server = await startServer({
+    const server = await fixture.start({
       modules: [module('feeds', { all: live.stream('feed', () => []), last: live.stream('feed', () => [], { merge: 'latest', max: 2 }) })]
     });
     const client = await connect();
@@ -121,7 +109,7 @@ describe('dynamic topics', () => {
     server.runtime.publish('feed', 'created', { id: 2 });
     expect(await eventsOf(client, 'feed', 1)).toMatchObject([{ seq: 2 }]);
     client.send({ t: 'unsub', id: second.id });
-    await waitFor(() => server!.runtime.topics.subscriberCount('feed') === 0, 'unsubscribed');
+    await waitFor(() => server.runtime.topics.subscriberCount('feed') === 0, 'unsubscribed');
     await client.call('feeds/none').catch(() => {});
     expect(client.messages.filter((m) => m.t === 'event' && m.seq === 1)).toEqual([]);
   });
@@ -129,7 +117,7 @@ describe('dynamic topics', () => {
 
 describe('publishing', () => {
   it('delivers publish() from outside a handler, and ctx.publish from a handler, in one sequence', async () => {
-    server = await startServer({ modules: [module('chat', rooms)] }, getRuntime());
+    await fixture.start({ modules: [module('chat', rooms)] }, getRuntime());
     const watcher = await connect();
     const speaker = await connect();
     await watcher.subscribe('chat/room', ['a']);
@@ -147,7 +135,7 @@ describe('publishing', () => {
   });
 
   it('keeps the order of many publishes, with consecutive sequence numbers', async () => {
-    server = await startServer({ modules: [module('chat', rooms)] });
+    const server = await fixture.start({ modules: [module('chat', rooms)] });
     const client = await connect();
     await client.subscribe('chat/room', ['a']);
     for (let i = 1; i <= 200; i++) server.runtime.publish('room:a', 'created', { id: i, at: new Date(i) });
@@ -158,18 +146,18 @@ describe('publishing', () => {
   });
 
   it('refuses a publish whose topic or event is not a string', async () => {
-    server = await startServer({ modules: [] }, getRuntime());
+    await fixture.start({ modules: [] }, getRuntime());
     expect(() => publish(42 as unknown as string, 'created', 1)).toThrow(/topic and event must be strings/);
     expect(() => publish('t', undefined as unknown as string, 1)).toThrow(/topic and event must be strings/);
   });
 
   it('sends events published while init runs after the snapshot, never before', async () => {
     const gate = deferred<string[]>();
-    server = await startServer({ modules: [module('slow', { feed: live.stream('feed', () => gate.promise, { merge: 'latest' }) })] });
+    const server = await fixture.start({ modules: [module('slow', { feed: live.stream('feed', () => gate.promise, { merge: 'latest' }) })] });
     const client = await connect();
     const id = client.id();
     client.send({ t: 'sub', id, path: 'slow/feed', args: [] });
-    await waitFor(() => server!.runtime.topics.subscriberCount('feed') === 1, 'subscribed');
+    await waitFor(() => server.runtime.topics.subscriberCount('feed') === 1, 'subscribed');
     server.runtime.publish('feed', 'created', 'during init');
     gate.resolve(['initial']);
     const snapshot = await client.next((m) => m.t === 'snapshot');
@@ -183,7 +171,7 @@ describe('publishing', () => {
 describe('stream failures', () => {
   it('answers an init that throws with its error and keeps no subscription', async () => {
     vi.spyOn(console, 'error').mockImplementation(() => {});
-    server = await startServer({
+    const server = await fixture.start({
       modules: [
         module('bad', {
           refused: live.stream('refused', () => {
