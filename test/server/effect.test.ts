@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { guard, live } from '../../runtime/server/handlers.js';
 import type { EffectEvent } from '../../runtime/server/kinds/effect.js';
 import type { TelemetryEvent } from '../../runtime/server/telemetry.js';
+import { Runtime } from '../../runtime/server/runtime.js';
 import { module, startServer, TestClient, type TestServer, waitFor } from '../helpers/server.js';
 
 let server: TestServer | undefined;
@@ -109,5 +110,59 @@ describe('live.effect', () => {
     client.close();
     expect(() => live.effect([], () => undefined)).toThrow(TypeError);
     expect(() => live.effect('t', 'nope' as never)).toThrow(TypeError);
+  });
+
+  it('runs at most `concurrency` calls at once, in publish order with 1, and drops past maxQueue with a report', async () => {
+    const gates: (() => void)[] = [];
+    let running = 0;
+    let most = 0;
+    const order: number[] = [];
+    const slow = live.effect(
+      'jobs',
+      async ({ data }) => {
+        running++;
+        most = Math.max(most, running);
+        await new Promise<void>((resolve) => gates.push(resolve));
+        order.push(data as number);
+        running--;
+      },
+      { concurrency: 1, maxQueue: 3 }
+    );
+    const wide = live.effect('wide', async () => {
+      running++;
+      most = Math.max(most, running);
+      await new Promise<void>((resolve) => gates.push(resolve));
+      running--;
+    });
+    const errors: string[] = [];
+    const runtime = new Runtime();
+    runtime.logError = (error) => void errors.push(String((error as Error).message));
+    server = await startServer({ modules: [module('work', { slow, wide })] }, runtime);
+    for (let i = 1; i <= 10; i++) server.runtime.publish('jobs', 'queued', i);
+    await waitFor(() => gates.length === 1 && errors.length === 1, 'the first job to start, and the report');
+    // One running, three waiting, six dropped and reported once.
+    expect(errors).toEqual([expect.stringContaining('6 event(s) dropped')]);
+    while (order.length < 4) {
+      await waitFor(() => gates.length > 0, 'the next job');
+      gates.shift()!();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    expect(order).toEqual([1, 2, 3, 4]);
+    expect(most).toBe(1);
+    // The default runs 16 at once, not one per event without bound.
+    most = 0;
+    for (let i = 0; i < 40; i++) server.runtime.publish('wide', 'queued', i);
+    await waitFor(() => gates.length === 16, '16 running');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(most).toBe(16);
+    while (gates.length > 0 || running > 0) {
+      for (const open of gates.splice(0)) open();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+  });
+
+  it('refuses a bad concurrency or queue size when the module loads', () => {
+    expect(() => live.effect('x', () => {}, { concurrency: 0 })).toThrow(/concurrency must be a positive integer/);
+    expect(() => live.effect('x', () => {}, { maxQueue: -1 })).toThrow(/maxQueue must be a whole number/);
   });
 });
