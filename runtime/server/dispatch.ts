@@ -17,6 +17,7 @@ import { isLiveError, LiveError } from './errors.js';
 import type { LiveContext } from './context.js';
 import { messageId, readClientMessage, type Limits } from './limits.js';
 import type { Registry, RegistryEntry } from './registry.js';
+import { initOnce } from './shared-init.js';
 import { isSubscribable } from './subscribable.js';
 import type { Telemetry } from './telemetry.js';
 import type { Topics } from './topics.js';
@@ -297,7 +298,7 @@ async function handleSubscribe(dc: DispatchContext, conn: Connection, message: S
     }
     conn.hold(topic);
     try {
-      const data = await stream.init(ctx, ...message.args);
+      const data = await initOnce(stream, ctx, message.args, position);
       // Unsubscribed while init ran: nothing to send.
       if (conn.subscriptions.has(message.id)) {
         // Encoded here, so a value that cannot be sent fails this subscription (and drops it).
