@@ -18,9 +18,14 @@ export interface RealtimeOptions {
 export interface DevtoolsOptions {
   /** Opens and closes the overlay: `ctrl`, `shift`, `alt`, `meta` joined by `+`, then a key code. Default `ctrl+shift+KeyL`. */
   shortcut?: string;
+  /**
+   * Keep the DevTools when the dev server listens beyond loopback (`vite dev --host`). Off by
+   * default: anyone who can reach the server could then read every call. Default false.
+   */
+  allowRemote?: boolean;
 }
 
-export type ResolvedDevtools = Required<DevtoolsOptions>;
+export type ResolvedDevtools = Required<Pick<DevtoolsOptions, 'shortcut'>> & Pick<DevtoolsOptions, 'allowRemote'>;
 
 export type ResolvedOptions = Omit<Required<RealtimeOptions>, 'devtools'> & { devtools: ResolvedDevtools | false };
 
@@ -76,9 +81,14 @@ function resolveDevtools(devtools: unknown): ResolvedDevtools | false {
     throw new RealtimeOptionsError(`devtools must be true, false or { shortcut: 'ctrl+shift+KeyL' }; got ${JSON.stringify(devtools)}`);
   }
   for (const key of Object.keys(devtools)) {
-    if (key !== 'shortcut') throw new RealtimeOptionsError(`unknown devtools option "${key}"; the only one is shortcut, e.g. { shortcut: 'ctrl+shift+KeyL' }`);
+    if (key !== 'shortcut' && key !== 'allowRemote') {
+      throw new RealtimeOptionsError(`unknown devtools option "${key}"; the options are shortcut and allowRemote, e.g. { shortcut: 'ctrl+shift+KeyL' }`);
+    }
   }
-  const { shortcut = DEFAULT_SHORTCUT } = devtools as DevtoolsOptions;
+  const { shortcut = DEFAULT_SHORTCUT, allowRemote } = devtools as DevtoolsOptions;
+  if (allowRemote !== undefined && typeof allowRemote !== 'boolean') {
+    throw new RealtimeOptionsError(`devtools.allowRemote must be true or false; got ${JSON.stringify(allowRemote)}`);
+  }
   const parts = typeof shortcut === 'string' ? shortcut.split('+') : [];
   const code = parts.pop() ?? '';
   const valid =
@@ -88,5 +98,5 @@ function resolveDevtools(devtools: unknown): ResolvedDevtools | false {
       `devtools.shortcut must be modifiers (ctrl, shift, alt, meta) and a key code joined by +, e.g. 'ctrl+shift+KeyL' or 'alt+Digit1'; got ${JSON.stringify(shortcut)}`
     );
   }
-  return { shortcut: shortcut as string };
+  return allowRemote === undefined ? { shortcut: shortcut as string } : { shortcut: shortcut as string, allowRemote };
 }

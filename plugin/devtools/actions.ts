@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import type { Runtime } from '../../runtime/server/runtime.js';
 import { preview } from '../../runtime/devtools-wire/preview.js';
+import { describeValue } from '../../runtime/protocol.js';
 import type { ActionOutcome, ActionRequest } from '../../runtime/devtools-wire/messages.js';
 import type { TelemetryEventOf } from '../../runtime/server/telemetry.js';
 import type { TelemetryCapture } from './capture.js';
@@ -53,7 +54,7 @@ export class DevtoolsActions {
       case 'server-value':
         return this.serverValue(request);
       default:
-        throw new ActionError('MALFORMED', `Unknown action ${JSON.stringify(String((request as { action: unknown }).action).slice(0, 40))}`);
+        throw new ActionError('MALFORMED', `Unknown action ${describeValue((request as { action: unknown }).action)}`);
     }
   }
 

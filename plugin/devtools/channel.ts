@@ -13,6 +13,8 @@
 import crypto from 'node:crypto';
 import type { Runtime } from '../../runtime/server/runtime.js';
 import type { ChannelMessage, OverlayMessage, ServerEvent, ServerState } from '../../runtime/devtools-wire/messages.js';
+import { describeValue } from '../../runtime/protocol.js';
+import type { Access } from './access.js';
 import { DevtoolsActions } from './actions.js';
 import { TelemetryCapture } from './capture.js';
 import type { Captured } from './capture-ring.js';
@@ -87,14 +89,10 @@ export class DevtoolsChannel {
     return this.capture.listening;
   }
 
-  /** Handles one message from an overlay. `trusted` is false when it came from another origin. */
-  receive(client: OverlayClient, message: unknown, trusted: boolean): void {
-    if (!trusted) {
-      client.send({
-        type: 'refused',
-        code: 'FORBIDDEN',
-        message: 'The DevTools channel only answers pages served by this dev server (the request came from another origin)'
-      });
+  /** Handles one message from an overlay; one the transport does not trust gets the refusal only. */
+  receive(client: OverlayClient, message: unknown, access: Access): void {
+    if (!access.trusted) {
+      client.send({ type: 'refused', code: 'FORBIDDEN', message: access.reason });
       return;
     }
     const m = message as OverlayMessage | null;
@@ -115,7 +113,7 @@ export class DevtoolsChannel {
         client.send({
           type: 'refused',
           code: 'MALFORMED',
-          message: `Unknown DevTools message type ${JSON.stringify(String((m as { type: unknown }).type).slice(0, 40))}`
+          message: `Unknown DevTools message type ${describeValue((m as { type: unknown }).type)}`
         });
     }
   }

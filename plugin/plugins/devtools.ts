@@ -9,16 +9,23 @@
  *   with the server, as `virtual:svelte-realtime/devtools-wire`.
  * - The channel is Vite's own dev socket (custom events, see devtools/transport.ts): actions
  *   need the secret embedded in the overlay's module, which this server generated when it
- *   started and serves only to its own origin.
+ *   started and serves only to its own origin. Which requests ask for the overlay is decided
+ *   by the module id Vite resolves them to (devtools/requested-module.ts), who may have it by
+ *   devtools/access.ts.
+ * - When the server listens beyond loopback (`vite dev --host`) the overlay is not added and
+ *   the channel refuses everyone, unless `devtools.allowRemote` is set; start-up says so.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Plugin } from 'vite';
 import { getRuntime } from '../../runtime/server/runtime.js';
 import { TAP_INSTALL_CODE } from '../../runtime/devtools-wire/tap.js';
+import { DevtoolsAccess, listensBeyondLoopback } from '../devtools/access.js';
 import { DevtoolsChannel } from '../devtools/channel.js';
 import { findDevtoolsUi, findDevtoolsWire } from '../devtools/overlay-source.js';
-import { connectChannel, fromSameOrigin } from '../devtools/transport.js';
+import { requestedModuleIds } from '../devtools/requested-module.js';
+import { connectChannel } from '../devtools/transport.js';
+import { hostCheck } from '../host-check.js';
 import type { ResolvedDevtools } from '../options.js';
 
 export const DEVTOOLS_ID = 'virtual:svelte-realtime/devtools';
@@ -36,8 +43,15 @@ export function devtoolsPlugin(options: ResolvedDevtools): Plugin {
   const wireDir = path.posix.dirname(wireEntry);
   /** The overlay's files and the wire's, which this plugin reads itself. */
   const ownFiles = [uiDir, wireDir].map((dir) => new RegExp(`^${escapeRegExp(dir)}/[^?]+$`));
+  /** A module id (a file, or a virtual id) that is part of the overlay. */
+  const isOverlayModule = (id: string) => {
+    const file = id.split('?')[0]!;
+    return file === RESOLVED_DEVTOOLS_ID || file.startsWith(`${uiDir}/`) || file.startsWith(`${wireDir}/`);
+  };
   let channel: DevtoolsChannel | undefined;
   let root = '';
+  /** Why the overlay is off on this server (it listens beyond loopback), if it is. */
+  let off: string | undefined;
 
   return {
     name: 'svelte-realtime:devtools',
@@ -50,15 +64,29 @@ export function devtoolsPlugin(options: ResolvedDevtools): Plugin {
     },
 
     configureServer(server) {
+      const access = new DevtoolsAccess(hostCheck(server.config.server.allowedHosts, 'server.allowedHosts'), {
+        exposed: listensBeyondLoopback(server.config.server.host),
+        allowRemote: options.allowRemote === true
+      });
+      off = access.off;
+      if (off) server.config.logger.warn(`svelte-realtime: ${off}`);
       channel = new DevtoolsChannel(getRuntime);
-      connectChannel(server, channel);
+      connectChannel(server, channel, access);
+      // Before Vite's own middlewares (its CORS answers any localhost page), so every request
+      // that resolves to the overlay is checked, however its URL is spelled.
       server.middlewares.use((req, res, next) => {
-        const url = req.url ?? '';
-        const isOverlay = url.includes('svelte-realtime:devtools') || url.includes(UI_PREFIX) || url.includes(uiDir) || url.includes(wireDir);
-        if (!isOverlay || fromSameOrigin(req)) return next();
-        res.statusCode = 403;
-        res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-        res.end('svelte-realtime DevTools: this module is only served to pages of this dev server');
+        requestedModuleIds(server, req).then(
+          (ids) => {
+            if (!ids.some(isOverlayModule)) return next();
+            res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+            const allowed = access.request(req);
+            if (allowed.trusted) return next();
+            res.statusCode = 403;
+            res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+            res.end(`svelte-realtime DevTools: this module is only served to pages of this dev server. ${allowed.reason}`);
+          },
+          (error: unknown) => next(error)
+        );
       });
     },
 
@@ -92,6 +120,7 @@ export function devtoolsPlugin(options: ResolvedDevtools): Plugin {
     transform: {
       filter: { id: /vite\/dist\/client\/client\.mjs(?:\?|$)/ },
       handler(code) {
+        if (off) return null;
         return { code: `${code}\n${TAP_INSTALL_CODE}\nimport(${JSON.stringify(DEVTOOLS_ID)});\n`, map: null };
       }
     }
