@@ -9,7 +9,7 @@
  */
 import { Cron } from 'croner';
 import type { Awaitable } from '../../awaitable.js';
-import { ErrorCode } from '../../protocol.js';
+import { describeValue, ErrorCode } from '../../protocol.js';
 import { LiveError } from '../errors.js';
 import { HANDLER, requireFunction } from '../handler-tag.js';
 import type { CronJobInfo } from '../../devtools-wire/messages.js';
@@ -194,7 +194,7 @@ export async function controlCronJob(handler: LiveCron<unknown> | undefined, pat
     case 'resume':
       return job.resume();
     default:
-      throw new LiveError(ErrorCode.MALFORMED, `Unknown cron action ${JSON.stringify(String(action).slice(0, 40))}; use run, pause or resume`);
+      throw new LiveError(ErrorCode.MALFORMED, `Unknown cron action ${describeValue(action)}; use run, pause or resume`);
   }
 }
 
