@@ -40,13 +40,20 @@ export async function requestedModuleIds(server: ViteDevServer, req: Pick<Incomi
   return ids;
 }
 
-/** The module id Vite gives a URL: its module's, once loaded; else what the plugins resolve it to, else the URL. */
+/**
+ * The module id Vite gives a URL: its module's, once loaded; else what the plugins resolve it
+ * to, else the URL itself (as Vite falls back to it, also when a plugin fails to resolve).
+ */
 async function resolve(server: ViteDevServer, url: string): Promise<string> {
   const environment = server.environments.client;
-  const known = await environment.moduleGraph.getModuleByUrl(url);
-  if (known?.id) return known.id;
-  const resolved = await environment.pluginContainer.resolveId(url, undefined);
-  return resolved?.id ?? url;
+  try {
+    const known = await environment.moduleGraph.getModuleByUrl(url);
+    if (known?.id) return known.id;
+    const resolved = await environment.pluginContainer.resolveId(url, undefined);
+    return resolved?.id ?? url;
+  } catch {
+    return url;
+  }
 }
 
 function withoutBase(url: string, base: string): string {
