@@ -49,9 +49,13 @@ export class DevtoolsAccess {
     this.off = options.exposed && !options.allowRemote ? REMOTE_OFF : undefined;
   }
 
-  /** An HTTP request for the overlay's module or sources. */
-  request(req: Pick<IncomingMessage, 'headers'>): Access {
-    if (this.off) return { trusted: false, reason: this.off };
+  /**
+   * An HTTP request for the overlay (its module, which holds the secret, or its sources) or for
+   * the DevTools wire. The wire holds nothing secret and the app's client runtime may import
+   * from it, so it is served with the overlay off; only to pages of this server all the same.
+   */
+  request(req: Pick<IncomingMessage, 'headers'>, part: 'overlay' | 'wire'): Access {
+    if (this.off && part === 'overlay') return { trusted: false, reason: this.off };
     const site = req.headers['sec-fetch-site'];
     if (site !== undefined && site !== 'same-origin' && site !== 'none') return { trusted: false, reason: OTHER_ORIGIN };
     const origin = req.headers.origin;

@@ -43,10 +43,11 @@ export function devtoolsPlugin(options: ResolvedDevtools): Plugin {
   const wireDir = path.posix.dirname(wireEntry);
   /** The overlay's files and the wire's, which this plugin reads itself. */
   const ownFiles = [uiDir, wireDir].map((dir) => new RegExp(`^${escapeRegExp(dir)}/[^?]+$`));
-  /** A module id (a file, or a virtual id) that is part of the overlay. */
-  const isOverlayModule = (id: string) => {
+  /** Which part of the DevTools a module id (a file, or a virtual id) is, if any. */
+  const partOf = (id: string): 'overlay' | 'wire' | undefined => {
     const file = id.split('?')[0]!;
-    return file === RESOLVED_DEVTOOLS_ID || file.startsWith(`${uiDir}/`) || file.startsWith(`${wireDir}/`);
+    if (file === RESOLVED_DEVTOOLS_ID || file.startsWith(`${uiDir}/`)) return 'overlay';
+    return file.startsWith(`${wireDir}/`) ? 'wire' : undefined;
   };
   let channel: DevtoolsChannel | undefined;
   let root = '';
@@ -77,9 +78,11 @@ export function devtoolsPlugin(options: ResolvedDevtools): Plugin {
       server.middlewares.use((req, res, next) => {
         requestedModuleIds(server, req).then(
           (ids) => {
-            if (!ids.some(isOverlayModule)) return next();
+            const parts = ids.map(partOf);
+            const part = parts.includes('overlay') ? 'overlay' : parts.includes('wire') ? 'wire' : undefined;
+            if (!part) return next();
             res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-            const allowed = access.request(req);
+            const allowed = access.request(req, part);
             if (allowed.trusted) return next();
             res.statusCode = 403;
             res.setHeader('Content-Type', 'text/plain; charset=utf-8');

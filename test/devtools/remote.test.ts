@@ -53,6 +53,9 @@ describe('vite dev --host', () => {
     const overlay = await fetch(`${origin}/@id/__x00__svelte-realtime:devtools`, { headers: { 'sec-fetch-site': 'same-origin' } });
     expect(overlay.status).toBe(403);
     expect(await overlay.text()).not.toContain('"secret"');
+    // The DevTools wire holds no secret, and the app's client runtime may import from it.
+    const wire = await fetch(`${origin}/@id/virtual:svelte-realtime/devtools-wire`, { headers: { 'sec-fetch-site': 'same-origin' } });
+    expect(wire.status).toBe(200);
 
     expect(await channelAnswer(app, origin)).toMatchObject({ type: 'refused', code: 'FORBIDDEN', message: expect.stringContaining('allowRemote: true') });
   });
