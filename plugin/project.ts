@@ -122,6 +122,11 @@ export class LiveProject {
     return this.modules.get(file);
   }
 
+  /** The source a module's export table was read from (what the dev reloader evaluates). */
+  sourceOf(file: string): string | undefined {
+    return this.modules.get(file)?.code;
+  }
+
   get typesFile(): string {
     return `${this.dir}/${TYPES_FILE}`;
   }

@@ -1,24 +1,30 @@
 /**
  * Dev-time loading and reloading of live modules on the server.
  *
- * `LiveReloader` holds, per live module, the namespace the runtime serves and the `onDispose`
- * cleanups its evaluation registered. A reload re-imports only the modules it is given (the
- * saved file, the live modules that import a saved dependency, files added under `dir`); every
- * other module comes from the loader's cache. Then the runtime swaps the whole registry in one
- * step (`Runtime.load`), so handlers of every kind are replaced together and timers restart.
+ * `LiveReloader` holds, per live module, the namespace the runtime serves, the source it was
+ * evaluated from and the `onDispose` cleanups its evaluation registered. A reload re-imports
+ * only the modules it is given (the saved file, the live modules that import a saved
+ * dependency, files added under `dir`); every other module comes from the loader's cache. Then
+ * the runtime swaps the whole registry in one step (`Runtime.load`), so handlers of every kind
+ * are replaced together and timers restart.
  *
- * A module that does not parse, throws while loading or exports something that does not
- * register keeps its previous handlers and cleanups; the others go ahead. If starting the new
- * handlers fails, the runtime puts the previous ones back and the whole reload is undone.
+ * A module's old instance releases what it holds (its cleanups run) before its new version's
+ * top level runs, so a module that binds a port or takes a lock can be saved again and again.
+ * A module that does not parse is not imported and nothing is released. A module that throws
+ * while loading or exports something that does not register is brought back: its previous
+ * source is evaluated again (`importModule(file, source)`), and its handlers answer as before;
+ * the others go ahead. If starting the new handlers fails, the runtime puts the previous ones
+ * back, the released modules are brought back the same way, and the whole reload is undone.
  *
  * Saves that arrive while a reload runs are collected and applied together in the next one.
  * Plain class over a small host interface: tests drive it without Vite.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { runCleanups, takeUnscopedCleanups, withDisposeScope, type Cleanup } from '../runtime/server/dispose.js';
 import type { WsHooks } from '../runtime/server/hooks.js';
 import { Registry, type ModuleRegistration } from '../runtime/server/registry.js';
-import type { Runtime } from '../runtime/server/runtime.js';
+import type { Runtime, RuntimeOptions } from '../runtime/server/runtime.js';
 import { LiveParseError } from './export-table.js';
 import type { LiveModule } from './generate.js';
 import type { LiveExport } from './export-table.js';
@@ -48,9 +54,13 @@ export interface ReloadHost {
   root: string;
   project: LiveProject;
   runtime: Runtime;
-  options: { dev: boolean; origins: readonly string[] };
-  /** Imports a server module through the dev server's loader (the instances the app uses). */
-  importModule(file: string): Promise<Record<string, unknown>>;
+  options: { dev: boolean; origins: readonly string[]; limits?: RuntimeOptions['limits'] };
+  /**
+   * Imports a server module through the dev server's loader (the instances the app uses).
+   * `source`, when given, is evaluated in place of what the file holds now: the reloader reads
+   * each live module itself, so it can evaluate a version again after the file has changed.
+   */
+  importModule(file: string, source?: string): Promise<Record<string, unknown>>;
   /** Drops a module from the loader's cache, so the next import evaluates it again. */
   invalidate(file: string): void;
   /** Tells the developer (terminal, overlay). */
@@ -74,6 +84,8 @@ interface LoadedModule {
   /** The export table the module was loaded with (fingerprints say what a reload changed). */
   table: LiveModule;
   registration: ModuleRegistration;
+  /** The code this instance was evaluated from: what is evaluated again to bring it back. */
+  source: string;
   cleanups: Cleanup[];
 }
 
@@ -106,6 +118,10 @@ interface Attempt {
   /** Served files that are gone from `dir`. */
   removed: string[];
   imported: Map<string, LoadedModule>;
+  /** Served modules whose cleanups ran before their new version was imported. */
+  released: Map<string, LoadedModule>;
+  /** Released modules whose new version failed, evaluated again from their previous source. */
+  restored: Map<string, LoadedModule>;
   /** The hooks after this attempt: the new ones, or the current ones when not reloaded or failed. */
   hooks: LoadedHooks | undefined;
 }
@@ -187,7 +203,9 @@ export class LiveReloader {
    */
   private async apply(batch: Batch): Promise<void> {
     const attempt = this.plan(batch);
+    await this.release(attempt);
     await this.importModules(attempt);
+    await this.restoreFailed(attempt);
     await this.importHooks(attempt);
     const applied = await this.swap(attempt);
     const before = new Map(this.modules);
@@ -210,6 +228,8 @@ export class LiveReloader {
       toImport: [],
       removed: [],
       imported: new Map(),
+      released: new Map(),
+      restored: new Map(),
       hooks: this.hooks
     };
     if (first || batch.rescan) {
@@ -229,6 +249,43 @@ export class LiveReloader {
     attempt.removed = [...this.modules.keys()].filter((file) => !attempt.current.has(file) && !project.broken.has(file));
     for (const file of attempt.removed) this.failing.delete(file);
     return attempt;
+  }
+
+  /**
+   * Runs the cleanups of every served module about to be imported again, before any new top
+   * level runs: a port, a lock or a client the old instance holds is free for the new one. A
+   * file that does not parse is left alone (it is not imported).
+   */
+  private async release(attempt: Attempt): Promise<void> {
+    const { project } = this.host;
+    for (const file of attempt.toImport) {
+      const served = this.modules.get(file);
+      if (!served || project.broken.has(file) || !attempt.current.has(file)) continue;
+      attempt.released.set(file, served);
+      await this.cleanup(served.cleanups);
+    }
+  }
+
+  /** Released modules whose new version failed to load: brings back the version that was served. */
+  private async restoreFailed(attempt: Attempt): Promise<void> {
+    for (const [file, served] of attempt.released) {
+      if (attempt.imported.has(file)) continue;
+      const restored = await this.restore(served);
+      if (restored) attempt.restored.set(file, restored);
+    }
+  }
+
+  /**
+   * Evaluates a released module again from the source it was served from, so its handlers and
+   * what its top level holds come back together. When even that fails (a dependency changed
+   * under it), its handlers stay registered without what its cleanups released, and it says so.
+   */
+  private async restore(served: LoadedModule): Promise<LoadedModule | undefined> {
+    this.host.invalidate(served.file);
+    const loaded = await this.importLive(served.table, served.source);
+    if ('module' in loaded) return loaded.module;
+    this.host.runtime.logError(new Error(`${formatFailure(loaded.failure)} Its previous version could not be loaded again either: save the file to retry.`), 'reload');
+    return undefined;
   }
 
   /** Imports the planned live modules one by one; one that fails is a failure, not the end of the reload. */
@@ -276,11 +333,10 @@ export class LiveReloader {
   private async swap(attempt: Attempt): Promise<boolean> {
     const next = new Map(this.modules);
     for (const file of attempt.removed) next.delete(file);
+    for (const [file, module] of attempt.restored) next.set(file, module);
     for (const [file, module] of attempt.imported) next.set(file, module);
-    const registrations = [...next.values()].map((m) => m.registration).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     try {
-      const { dev, origins } = this.host.options;
-      this.host.runtime.load({ modules: registrations, hooks: attempt.hooks?.namespace ?? {}, options: { dev, origins } });
+      this.loadRuntime(next, attempt.hooks);
       return true;
     } catch (error) {
       await this.rollBack(attempt, error);
@@ -288,6 +344,17 @@ export class LiveReloader {
     }
   }
 
+  private loadRuntime(modules: Map<string, LoadedModule>, hooks: LoadedHooks | undefined): void {
+    const registrations = [...modules.values()].map((m) => m.registration).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const { dev, origins, limits } = this.host.options;
+    this.host.runtime.load({ modules: registrations, hooks: hooks?.namespace ?? {}, options: { dev, origins, limits } });
+  }
+
+  /**
+   * The runtime refused the new registry and put the previous handlers back. Those of released
+   * modules lost what their cleanups freed: the new instances clean up, the released versions
+   * are evaluated again and served in their place.
+   */
   private async rollBack(attempt: Attempt, error: unknown): Promise<void> {
     for (const module of attempt.imported.values()) {
       await this.cleanup(module.cleanups);
@@ -296,17 +363,33 @@ export class LiveReloader {
     if (attempt.hooks && attempt.hooks !== this.hooks) await this.cleanup(attempt.hooks.cleanups);
     const reloaded = [...attempt.imported.keys()].map((f) => attempt.current.get(f)!);
     attempt.failures.push(startFailure(error, this.host.root, reloaded, [...attempt.batch.triggers][0] ?? this.host.project.dir));
+    for (const [file, served] of attempt.released) {
+      if (attempt.restored.has(file)) continue;
+      const restored = await this.restore(served);
+      if (restored) attempt.restored.set(file, restored);
+    }
+    if (attempt.restored.size === 0) return;
+    for (const [file, module] of attempt.restored) this.modules.set(file, module);
+    try {
+      this.loadRuntime(this.modules, this.hooks);
+    } catch (again) {
+      this.host.runtime.logError(again, 'reload');
+    }
   }
 
-  /** The runtime took the new registry: runs the cleanups of what it replaced, and keeps the new modules and hooks. */
+  /**
+   * The runtime took the new registry: runs the cleanups of removed modules, and keeps the new
+   * and the restored modules and the hooks (replaced modules released theirs before loading).
+   */
   private async keep(attempt: Attempt): Promise<void> {
     for (const file of attempt.removed) {
       await this.cleanup(this.modules.get(file)!.cleanups);
       this.modules.delete(file);
     }
+    for (const [file, module] of attempt.restored) this.modules.set(file, module);
     for (const [file, module] of attempt.imported) {
       const old = this.modules.get(file);
-      if (old) await this.cleanup(old.cleanups);
+      if (old && !attempt.released.has(file)) await this.cleanup(old.cleanups);
       this.modules.set(file, module);
     }
     if (attempt.hooks !== this.hooks) {
@@ -346,16 +429,23 @@ export class LiveReloader {
     });
   }
 
-  /** Imports one live module in its own cleanup scope and checks that it registers. */
-  private async importLive(table: LiveModule): Promise<{ module: LoadedModule } | { failure: ReloadFailure }> {
+  /**
+   * Imports one live module in its own cleanup scope and checks that it registers. `source` is
+   * what to evaluate: the source its export table was read from, unless a released version is
+   * being brought back.
+   */
+  private async importLive(table: LiveModule, source?: string): Promise<{ module: LoadedModule } | { failure: ReloadFailure }> {
     const cleanups: Cleanup[] = [];
     const undo = async () => {
       await this.cleanup(cleanups);
       this.host.invalidate(table.file);
     };
     let namespace: Record<string, unknown>;
+    let code: string;
     try {
-      ({ result: namespace } = await withDisposeScope(() => this.host.importModule(table.file), cleanups));
+      // The source the export table was read from: what runs is what the table describes.
+      code = source ?? this.host.project.sourceOf(table.file) ?? fs.readFileSync(table.file, 'utf8');
+      ({ result: namespace } = await withDisposeScope(() => this.host.importModule(table.file, code), cleanups));
     } catch (error) {
       await undo();
       return { failure: failureOf(error, this.host.root, table.file, 'threw while loading') };
@@ -373,7 +463,7 @@ export class LiveReloader {
       await undo();
       return { failure: { ...failureOf(error, this.host.root, table.file, ''), ...exportPosition(error, table) } };
     }
-    return { module: { file: table.file, table, registration, cleanups } };
+    return { module: { file: table.file, table, registration, source: code, cleanups } };
   }
 
   private cleanup(cleanups: readonly Cleanup[]): Promise<void> {

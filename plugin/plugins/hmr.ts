@@ -9,6 +9,9 @@
  * - ssr: the changed live modules, the live modules importing a changed dependency, and the
  *   hooks file are reloaded on the server (see LiveReloader); live files stop there.
  *
+ * On the server, a live module the reloader imports is loaded from the source it pinned
+ * (source-pins.ts), not read from disk again.
+ *
  * The choices are plain functions in hot-update.ts, so tests call them directly.
  */
 import type { HotUpdateOptions, Plugin } from 'vite';
@@ -17,6 +20,7 @@ import { exportsChanged, isHooksFile, liveDependents, RECOVERED_EVENT, trailingE
 import { modulePathOfSpecifier, STUB_PREFIX } from '../ids.js';
 import type { LiveProject, ModuleChange } from '../project.js';
 import { modulePathOf } from '../scan.js';
+import { sourcePins } from '../source-pins.js';
 
 export function hmrPlugin(api: RealtimeApi): Plugin {
   /** The project is re-read once per file event, by whichever environment sees it first. */
@@ -57,6 +61,13 @@ export function hmrPlugin(api: RealtimeApi): Plugin {
         const modulePath = modulePathOfSpecifier(id);
         if (!api.project.byPath(modulePath)) missing.add(modulePath);
         return null;
+      }
+    },
+    load: {
+      order: 'pre',
+      handler(id) {
+        if (this.environment.config.consumer !== 'server') return null;
+        return sourcePins(api).get(id) ?? null;
       }
     },
     transform: {

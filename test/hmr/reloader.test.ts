@@ -23,6 +23,8 @@ function setup() {
   const project = new LiveProject(root, resolveOptions({ typedImports: false }), { warn() {}, error() {} });
   const runtime = new Runtime();
   const imports: string[] = [];
+  const sources: (string | undefined)[] = [];
+  let failOnce: Error | undefined;
   const failures: ReloadFailure[] = [];
   let version = 0;
   let gate: Promise<void> | undefined;
@@ -32,9 +34,15 @@ function setup() {
     project,
     runtime,
     options: { dev: true, origins: [] },
-    async importModule(f) {
+    async importModule(f, source) {
       imports.push(f);
+      sources.push(source);
       if (fail) throw fail;
+      if (failOnce) {
+        const error = failOnce;
+        failOnce = undefined;
+        throw error;
+      }
       const value = ++version;
       await gate;
       return { v: live(() => value) };
@@ -49,11 +57,14 @@ function setup() {
     file,
     reloader,
     runtime,
+    project,
     imports,
+    sources,
     failures,
     call,
     block: (p: Promise<void> | undefined) => (gate = p),
-    throwOnImport: (error: Error) => (fail = error)
+    throwOnImport: (error: Error) => (fail = error),
+    throwOnNextImport: (error: Error) => (failOnce = error)
   };
 }
 
@@ -86,6 +97,24 @@ describe('LiveReloader', () => {
     expect(failures).toMatchObject([{ file: 'src/live/a.ts', line: 7, column: 13, message: 'threw while loading: boom' }]);
     expect(formatFailure(failures[0]!)).toBe('src/live/a.ts:7:13 threw while loading: boom. Its previous handlers stay active; fix it and save.');
     expect(runtime.registry.list().map((e) => e.path)).toEqual(['a/v']);
+  });
+});
+
+describe('a module that holds something', () => {
+  it('is evaluated from the source its table was read from, and again from that source when its new version throws', async () => {
+    const { file, reloader, project, sources, failures, call, throwOnNextImport } = setup();
+    await reloader.load();
+    const first = fs.readFileSync(file, 'utf8');
+    expect(sources).toEqual([first]);
+    const second = first.replace('live(() => 1)', 'live(() => 2)');
+    fs.writeFileSync(file, second);
+    project.update(file, second);
+    throwOnNextImport(new Error('port in use'));
+    await reloader.schedule({ files: [file], trigger: file });
+    // The new source threw; the previous one was evaluated again (a second instance), and it answers.
+    expect(sources).toEqual([first, second, first]);
+    expect(failures).toMatchObject([{ message: 'threw while loading: port in use' }]);
+    expect(call()).toBe(2);
   });
 });
 
