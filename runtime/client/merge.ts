@@ -16,35 +16,18 @@ export function keyOf(item: unknown, key: string): unknown {
   return typeof item === 'object' && item !== null ? (item as Record<string, unknown>)[key] : item;
 }
 
-function crud(value: unknown, event: string, data: unknown, key: string): unknown {
-  const list = Array.isArray(value) ? value : [];
+/**
+ * A list keyed by `key` (crud, presence, cursor): an `upsert` event adds its item or replaces it
+ * in place, a `remove` event drops it (data may be the item or its key), `set` replaces the
+ * list, any other event leaves it as it is.
+ */
+function keyed(value: unknown, event: string, data: unknown, key: string, upsert: boolean, remove: boolean): unknown {
   if (event === 'set') return data;
+  if (!upsert && !remove) return value;
+  const list = Array.isArray(value) ? value : [];
   const id = keyOf(data, key);
   const index = list.findIndex((item) => keyOf(item, key) === id);
-  switch (event) {
-    case 'created':
-    case 'updated':
-    case 'upserted': {
-      if (index === -1) return [...list, data];
-      const next = list.slice();
-      next[index] = data;
-      return next;
-    }
-    case 'deleted':
-      return index === -1 ? list : list.filter((_, i) => i !== index);
-    default:
-      return value;
-  }
-}
-
-/** A list keyed by `key`: `upsert` events add or replace in place, `remove` events drop; `set` replaces. */
-function keyed(value: unknown, event: string, data: unknown, key: string, upsert: string, remove: string): unknown {
-  const list = Array.isArray(value) ? value : [];
-  if (event === 'set') return data;
-  if (event !== upsert && event !== remove) return value;
-  const id = keyOf(data, key);
-  const index = list.findIndex((item) => keyOf(item, key) === id);
-  if (event === remove) return index === -1 ? list : list.filter((_, i) => i !== index);
+  if (remove) return index === -1 ? list : list.filter((_, i) => i !== index);
   if (index === -1) return [...list, data];
   const next = list.slice();
   next[index] = data;
@@ -54,7 +37,7 @@ function keyed(value: unknown, event: string, data: unknown, key: string, upsert
 export function applyEvent(value: unknown, event: string, data: unknown, options: MergeOptions): unknown {
   switch (options.merge) {
     case 'crud':
-      return crud(value, event, data, options.key);
+      return keyed(value, event, data, options.key, event === 'created' || event === 'updated' || event === 'upserted', event === 'deleted');
     case 'latest': {
       const list = Array.isArray(value) ? value : [];
       const next = [...list, data];
@@ -63,8 +46,8 @@ export function applyEvent(value: unknown, event: string, data: unknown, options
     case 'set':
       return data;
     case 'presence':
-      return keyed(value, event, data, options.key, 'join', 'leave');
+      return keyed(value, event, data, options.key, event === 'join', event === 'leave');
     case 'cursor':
-      return keyed(value, event, data, options.key, 'move', 'leave');
+      return keyed(value, event, data, options.key, event === 'move', event === 'leave');
   }
 }
