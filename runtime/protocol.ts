@@ -159,6 +159,8 @@ export const ErrorCode = {
   INTERNAL: 'INTERNAL',
   TIMEOUT: 'TIMEOUT',
   DISCONNECTED: 'DISCONNECTED',
+  /** The client gave up on a call before it was sent: too many were waiting for the socket, or it waited too long. */
+  OFFLINE: 'OFFLINE',
   RELOADING: 'RELOADING'
 } as const;
 

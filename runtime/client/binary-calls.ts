@@ -5,11 +5,16 @@
  */
 import { BinaryFrameType, encodeBinaryFrame, readBinaryBody, readBinaryHeader } from '../protocol.js';
 import { loadRichCodec, richCodec } from './rich-codec.js';
+import { holdCall } from './offline.js';
 import { connect } from './reconnect.js';
 import type { LiveSocket } from './socket.js';
 
-/** Resolves with a Uint8Array when the handler returns bytes, else with its value. */
+/**
+ * Calls a live.binary handler: `payload` travels in a binary frame with `args` beside it.
+ * Resolves with a Uint8Array when the handler returns bytes, else with its value.
+ */
 export function callBinary(socket: LiveSocket, path: string, payload: Uint8Array, args: unknown[]): Promise<unknown> {
+  socket.readBinary ??= (bytes) => receiveBinary(socket, bytes);
   // Extra arguments travel as devalue text.
   const rich = richCodec();
   if (args.length > 0 && !rich) return loadRichCodec().then(() => callBinary(socket, path, payload, args));
@@ -19,8 +24,9 @@ export function callBinary(socket: LiveSocket, path: string, payload: Uint8Array
     const frame = encodeBinaryFrame({ type: BinaryFrameType.call, id, path, argsText, payload });
     socket.track(id, { resolve, reject, deadline: performance.now() + socket.options.timeout, path, sent: false });
     socket.binaryOutbox.set(id, frame);
-    if (socket.ws?.readyState !== 1) connect(socket);
-    else socket.scheduleFlush();
+    if (socket.ready) socket.scheduleFlush();
+    else if (holdCall(socket, id)) connect(socket);
+    else socket.binaryOutbox.delete(id);
   });
 }
 
@@ -37,7 +43,7 @@ export function flushBinary(socket: LiveSocket, ws: WebSocket): void {
 }
 
 /** A binary result (a live.binary handler returned bytes), handled like any other result. */
-export function receiveBinary(socket: LiveSocket, bytes: Uint8Array): void {
+function receiveBinary(socket: LiveSocket, bytes: Uint8Array): void {
   try {
     const header = readBinaryHeader(bytes);
     if (header.type !== BinaryFrameType.result) return;

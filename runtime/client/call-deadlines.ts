@@ -33,5 +33,12 @@ function expireCalls(socket: LiveSocket): void {
     socket.binaryOutbox.delete(id);
     call.reject(new RpcError(ErrorCode.TIMEOUT, `${call.path} did not answer within ${socket.options.timeout} ms`));
   }
+  if (!socket.ready) dropGivenUp(socket);
   if (next !== Infinity) armDeadlines(socket, next);
+}
+
+/** Calls that gave up while the socket was away leave the outbox now, not when it opens. */
+export function dropGivenUp(socket: LiveSocket): void {
+  socket.outbox = socket.takeQueued().filter((m) => socket.calls.has(m.id));
+  socket.queued = socket.outbox.length;
 }

@@ -12,6 +12,7 @@ import type { LiveRoom } from '../server/kinds/room.js';
 import type { LiveDerived } from '../server/kinds/derived.js';
 import type { LiveAggregate } from '../server/kinds/aggregate.js';
 import type { ConnectionStatus } from './status.js';
+import { reopen } from './reconnect.js';
 import type { LiveStore } from './stream.js';
 import { RpcError } from './rpc-error.js';
 import { liveSocket } from './page-socket.js';
@@ -72,7 +73,19 @@ export type RoomClient<Data, Member, Actions> = {
 
 const idleStatus = signal<ConnectionStatus>({ state: 'idle', attempts: 0, latency: null, connection: null });
 
-/** The page's connection: state, reconnect attempts, latency. */
+/** The page's connection: state, reconnect attempts, latency, and why the server refused it. */
 export const connection: Readable<ConnectionStatus> = {
   subscribe: (run, invalidate) => (liveSocket()?.status ?? idleStatus).subscribe(run, invalidate)
 };
+
+/**
+ * Closes the page's socket and opens a new one, whose upgrade runs with the current cookies:
+ * call it after a login, a logout or a token refresh. Every store resubscribes from its
+ * position; calls waiting for the socket are sent on the new one, calls in flight on the old
+ * one fail with DISCONNECTED. Resolves with the connection's status once the new socket is open
+ * or refused (on the server, where no socket exists, with `idle` at once).
+ */
+export function reconnect(): Promise<ConnectionStatus> {
+  const socket = liveSocket();
+  return socket ? reopen(socket) : Promise.resolve(idleStatus.get());
+}

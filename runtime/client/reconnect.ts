@@ -1,14 +1,23 @@
 /**
  * The socket's life: opened on first use, introduced by the server's hello (which also says the
- * largest frame it takes), and reopened after a drop with exponential backoff and full jitter
- * while calls or subscriptions remain. On reopening every subscription resumes from its last
- * position before the calls that waited are sent.
+ * largest frame it takes; nothing is sent before it), and reopened after a drop with
+ * exponential backoff and full jitter while calls or subscriptions remain. On reopening every
+ * subscription resumes from its last position (see resubscribe.ts) and the calls that waited
+ * are sent.
+ *
+ * A socket the server refuses (it accepts the upgrade and closes at once with 4401 or 4403) is
+ * final: every call and store fails with that code and nothing retries until the app calls
+ * `reconnect()` (reopen here), for example after a login.
  */
 import { ErrorCode, SOCKET_PATH } from '../protocol.js';
+import { resubscribe } from './resubscribe.js';
 import { RpcError } from './rpc-error.js';
-import { setStatus } from './status.js';
-import { forgetTopics, subscribeMessage } from './subscriptions.js';
+import { setStatus, type ConnectionStatus } from './status.js';
+import { forgetTopics } from './subscriptions.js';
 import type { LiveSocket } from './socket.js';
+
+/** The close codes a refusal arrives with, and the error code each stands for. */
+const REFUSALS: Record<number, string> = { 4401: ErrorCode.UNAUTHORIZED, 4403: ErrorCode.FORBIDDEN };
 
 export function connect(socket: LiveSocket): void {
   if (socket.ws || socket.reconnectTimer || typeof WebSocket === 'undefined') return;
@@ -18,7 +27,7 @@ export function connect(socket: LiveSocket): void {
   socket.ws = ws;
   setStatus(socket, { state: socket.attempts > 0 ? 'reconnecting' : 'connecting' });
   ws.onmessage = socket.onMessage;
-  ws.onclose = () => closed(socket, ws);
+  ws.onclose = (event) => closed(socket, ws, event.code, event.reason);
   // A failed connection is always followed by close, which schedules the retry. Listening
   // also keeps WebSocket implementations that throw unheard errors (ws in Node) from crashing.
   ws.onerror = () => {};
@@ -26,25 +35,36 @@ export function connect(socket: LiveSocket): void {
 
 /** The server's hello: the socket is open. */
 export function opened(socket: LiveSocket, connection: string, maxFrame: number): void {
+  const afterDrop = socket.attempts > 0;
   socket.attempts = 0;
   socket.maxFrame = maxFrame;
+  socket.ready = true;
+  socket.pingSent.clear();
   setStatus(socket, { state: 'open', attempts: 0, connection });
-  // Resubscribe everything, then send what waited for the socket.
-  // Calls that timed out while the socket was away are not sent late: their caller has moved on.
-  const queued = socket.takeQueued().filter((m) => (m.t === 'call' && socket.calls.has(m.id)) || m.t === 'ping');
-  for (const [id, sink] of socket.subscriptions) socket.outbox[socket.queued++] = subscribeMessage(id, sink);
+  // Resubscribe everything, then send the calls that waited for the socket (only calls wait:
+  // see offline.ts). Calls that timed out meanwhile are not sent late: their caller has moved on.
+  const queued = socket.takeQueued().filter((m) => socket.calls.has(m.id));
+  resubscribe(socket, afterDrop);
   for (const message of queued) socket.outbox[socket.queued++] = message;
   socket.flush();
 }
 
-function closed(socket: LiveSocket, ws: WebSocket): void {
-  if (socket.ws !== ws) return;
+/** The socket is gone: calls it carried may have run, so they fail; topics are named again by the next. */
+function drop(socket: LiveSocket): void {
   socket.ws = undefined;
+  socket.ready = false;
   forgetTopics(socket);
   for (const [id, call] of socket.calls) {
     if (!call.sent) continue;
     socket.fail(id, new RpcError(ErrorCode.DISCONNECTED, 'The connection dropped before the server answered; the call may or may not have run'));
   }
+}
+
+function closed(socket: LiveSocket, ws: WebSocket, code: number, reason: string): void {
+  if (socket.ws !== ws) return;
+  drop(socket);
+  const refusal = REFUSALS[code];
+  if (refusal) return refused(socket, new RpcError(refusal, reason || `The server refused the connection (${refusal})`));
   // Only the call table's placeholder left, and no subscription: nothing to reconnect for.
   if (socket.calls.size === 1 && socket.subscriptions.size === 0) {
     setStatus(socket, { state: 'idle', connection: null });
@@ -57,4 +77,53 @@ function closed(socket: LiveSocket, ws: WebSocket): void {
     socket.reconnectTimer = undefined;
     connect(socket);
   }, Math.random() * cap);
+}
+
+/** Every call fails with the refusal, and every store reports it; the stores stay, to load again after reconnect(). */
+function refused(socket: LiveSocket, error: RpcError): void {
+  socket.refusal = error;
+  setStatus(socket, { state: 'refused', code: error.code, reason: error.message, connection: null });
+  socket.takeQueued();
+  socket.binaryOutbox.clear();
+  for (const [id] of socket.calls) if (id !== 0) socket.fail(id, error);
+  for (const sink of socket.subscriptions.values()) sink.error(error);
+}
+
+/**
+ * Lets the socket go now, without waiting for its closing handshake (a dead link never
+ * completes one), and handles the drop as if it had closed.
+ */
+export function abandon(socket: LiveSocket): void {
+  const ws = socket.ws!;
+  ws.onclose = ws.onmessage = null;
+  ws.close();
+  closed(socket, ws, 1006, '');
+}
+
+/**
+ * reconnect(): a new socket now, whose upgrade runs with the page's current cookies. Calls
+ * waiting for the socket are sent on the new one; calls in flight on the old one fail with
+ * DISCONNECTED; every store resubscribes from its position. Resolves with the status once the
+ * new socket is open or refused.
+ */
+export function reopen(socket: LiveSocket): Promise<ConnectionStatus> {
+  clearTimeout(socket.reconnectTimer);
+  socket.reconnectTimer = undefined;
+  socket.refusal = undefined;
+  socket.attempts = 0;
+  const ws = socket.ws;
+  if (ws) {
+    ws.onclose = ws.onmessage = null;
+    ws.close(1000);
+    drop(socket);
+  }
+  setStatus(socket, { code: undefined, reason: undefined });
+  connect(socket);
+  return new Promise((resolve) => {
+    const stop = socket.status.subscribe((status) => {
+      if (status.state !== 'open' && status.state !== 'refused') return;
+      resolve(status);
+      queueMicrotask(() => stop());
+    });
+  });
 }

@@ -7,19 +7,24 @@
  * The rest of what the socket does lives beside it, one part per file, as functions of the
  * socket: call-deadlines.ts (timeouts), binary-calls.ts (live.binary), subscriptions.ts
  * (streams and their topics), large-frames.ts (a queue larger than the server takes),
- * codec-wait.ts (frames waiting for devalue), reconnect.ts (open, drop, backoff) and
- * status.ts (the `connection` store, ping). The state stays in this one object: the call path
+ * codec-wait.ts (frames waiting for devalue), reconnect.ts (open, drop, backoff, refusal),
+ * resubscribe.ts (subscribing again on open), offline.ts (what waits while the socket is away),
+ * heartbeat.ts (latency, dead links) and status.ts (the `connection` store, ping). The state
+ * stays in this one object: the call path
  * reads plain fields, and the DevTools' page tap watches `status`, `calls`, `subscriptions`,
  * `sinkTopics` and `handle` by those names (keep them).
  */
 import { decodeFrameWith, encodeFrameWith, type ClientMessage, type ErrorMessage, type ServerMessage } from '../protocol.js';
-import { callBinary, flushBinary, receiveBinary } from './binary-calls.js';
+import { flushBinary } from './binary-calls.js';
 import { armDeadlines } from './call-deadlines.js';
 import { flushAfterCodec, readAfterCodec } from './codec-wait.js';
 import { sendOneByOne } from './large-frames.js';
-import { connect, opened } from './reconnect.js';
+import { startHeartbeat } from './heartbeat.js';
+import { waitForSocket } from './offline.js';
+import { opened } from './reconnect.js';
 import { richCodec } from './rich-codec.js';
 import { RpcError } from './rpc-error.js';
+import { TAP_KEY } from '../devtools-wire/tap.js';
 import { ping, pong, type ConnectionStatus } from './status.js';
 import { signal } from './store.js';
 import { addSubscription, deliverEvent, failSubscription, subscribed, type SubscriptionSink } from './subscriptions.js';
@@ -44,6 +49,12 @@ export interface SocketOptions {
   /** First reconnect delay cap in ms; doubles per attempt up to `maxDelay`. */
   baseDelay: number;
   maxDelay: number;
+  /** Ping interval in ms (latency, dead-link detection); 0 turns the heartbeat off. */
+  heartbeat: number;
+  /** Calls that may wait for the socket at once; the next fails with OFFLINE. */
+  maxQueue: number;
+  /** How long a call may wait for the socket, in ms, before it fails with OFFLINE. */
+  maxAge: number;
 }
 
 const resolved = Promise.resolve();
@@ -55,6 +66,10 @@ const REUSED_QUEUE = 64;
 export class LiveSocket {
   readonly status = signal<ConnectionStatus>({ state: 'idle', attempts: 0, latency: null, connection: null });
   ws: WebSocket | undefined;
+  /** True from the server's hello until the socket goes: only then is anything sent. */
+  ready = false;
+  /** Set when the server refused the socket (4401/4403): every call fails with it until reconnect(). */
+  refusal: RpcError | undefined;
   nextId = 1;
   /**
    * Calls waiting for an answer, by id. Id 0 (request ids start at 1) holds a placeholder that
@@ -72,6 +87,11 @@ export class LiveSocket {
   queued = 0;
   /** Binary call frames waiting for the socket (live.binary), by request id. */
   readonly binaryOutbox = new Map<number, Uint8Array<ArrayBuffer>>();
+  /**
+   * Reads a binary frame (a live.binary result): set by the first binary call, so a page
+   * without live.binary ships no binary frame reader.
+   */
+  readBinary: ((bytes: Uint8Array) => void) | undefined;
   /** Frames from the server waiting for devalue (see codec-wait.ts), oldest first. */
   inbox: string[] = [];
   inboxLoading = false;
@@ -89,7 +109,7 @@ export class LiveSocket {
 
   constructor(readonly options: SocketOptions) {
     // The DevTools' registration point: only `vite dev` (with devtools on) installs one.
-    (globalThis as { [key: symbol]: ((socket: LiveSocket) => void) | undefined })[Symbol.for('svelte-realtime.tap')]?.(this);
+    (globalThis as { [key: symbol]: ((socket: LiveSocket) => void) | undefined })[TAP_KEY]?.(this);
   }
 
   /** Calls `path` with `args`; rejects with RpcError on refusal, timeout or a dropped socket. */
@@ -100,14 +120,6 @@ export class LiveSocket {
       this.track(id, { resolve, reject, deadline: performance.now() + this.options.timeout, path, sent: false });
       this.enqueue(message);
     });
-  }
-
-  /**
-   * Calls a live.binary handler: `payload` travels in a binary frame with `args` beside it.
-   * Resolves with a Uint8Array when the handler returns bytes, else with its value.
-   */
-  callBinary(path: string, payload: Uint8Array, args: unknown[]): Promise<unknown> {
-    return callBinary(this, path, payload, args);
   }
 
   subscribe(sink: SubscriptionSink): () => void {
@@ -127,11 +139,8 @@ export class LiveSocket {
 
   enqueue(message: ClientMessage): void {
     this.outbox[this.queued++] = message;
-    if (this.ws?.readyState !== 1) {
-      connect(this);
-      return;
-    }
-    this.scheduleFlush();
+    if (this.ready) this.scheduleFlush();
+    else waitForSocket(this, message);
   }
 
   scheduleFlush(): void {
@@ -146,8 +155,8 @@ export class LiveSocket {
 
   flush(): void {
     this.flushScheduled = false;
-    const ws = this.ws;
-    if (!ws || ws.readyState !== 1) return;
+    if (!this.ready) return;
+    const ws = this.ws!;
     if (this.binaryOutbox.size > 0) flushBinary(this, ws);
     const count = this.queued;
     if (count === 0) return;
@@ -187,7 +196,7 @@ export class LiveSocket {
   /** The socket's message listener (see reconnect.ts): text frames, or bytes a live.binary handler returned. */
   readonly onMessage = (event: MessageEvent): void => {
     if (typeof event.data === 'string') this.receive(event.data);
-    else receiveBinary(this, new Uint8Array(event.data as ArrayBuffer));
+    else this.readBinary?.(new Uint8Array(event.data as ArrayBuffer));
   };
 
   private receive(text: string): void {
@@ -211,7 +220,8 @@ export class LiveSocket {
   handle(message: ServerMessage): void {
     switch (message.t) {
       case 'hello':
-        return opened(this, message.connection, message.maxFrame);
+        opened(this, message.connection, message.maxFrame);
+        return startHeartbeat(this);
       case 'result': {
         const call = this.calls.get(message.id);
         if (!call) return;

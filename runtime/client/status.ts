@@ -1,10 +1,16 @@
 /**
  * What the page's `connection` store shows: the socket's state, its reconnect attempts, the
- * round trip of the last ping and the server's id for the connection.
+ * round trip of the last ping, the server's id for the connection and, when the server refused
+ * the socket, why.
  */
 import type { LiveSocket } from './socket.js';
 
-export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting';
+/**
+ * `idle`: no socket, none needed. `connecting`: the first socket is opening. `open`: the server
+ * said hello. `reconnecting`: the socket dropped and another is on its way (after a backoff).
+ * `refused`: the server refused the socket (4401 or 4403); nothing retries until `reconnect()`.
+ */
+export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'refused';
 
 export interface ConnectionStatus {
   state: ConnectionState;
@@ -14,6 +20,10 @@ export interface ConnectionStatus {
   latency: number | null;
   /** The server's id for this connection. */
   connection: string | null;
+  /** While `refused`: `UNAUTHORIZED` (close code 4401) or `FORBIDDEN` (4403). */
+  code?: string;
+  /** While `refused`: the server's reason. */
+  reason?: string;
 }
 
 export function setStatus(socket: LiveSocket, patch: Partial<ConnectionStatus>): void {

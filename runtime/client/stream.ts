@@ -11,6 +11,7 @@
  */
 import type { EventMessage, MergeOptions, TopicPosition } from '../protocol.js';
 import { applyEvent, keyOf } from './merge.js';
+import type { Use } from './per-args.js';
 import { RpcError } from './rpc-error.js';
 import type { LiveSocket } from './socket.js';
 import { restartSubscription, type SubscriptionSink } from './subscriptions.js';
@@ -66,7 +67,8 @@ function addPage(list: unknown, items: unknown[], merge: MergeOptions): unknown[
   return merge.paginate === 'before' ? [...fresh, ...kept] : [...kept, ...fresh];
 }
 
-export function createStream<T>(socket: () => LiveSocket | null, path: string, args: unknown[]): LiveStore<T> {
+/** `use` hears when the store gains its first subscriber and loses its last (see per-args.ts). */
+export function createStream<T>(socket: () => LiveSocket | null, path: string, args: unknown[], use?: Use): LiveStore<T> {
   const status = signal<StreamStatus>('idle');
   const error = signal<RpcError | null>(null);
   const hasMore = signal(false);
@@ -105,8 +107,9 @@ export function createStream<T>(socket: () => LiveSocket | null, path: string, a
   };
 
   const value = signal<T | undefined>(undefined, () => {
+    use?.(1);
     const live = socket();
-    if (!live) return () => {};
+    if (!live) return () => use?.(-1);
     if (status.get() !== 'ready') status.set('loading');
     const sink: SubscriptionSink = {
       path,
@@ -147,6 +150,7 @@ export function createStream<T>(socket: () => LiveSocket | null, path: string, a
     };
     const unsubscribe = live.subscribe(sink);
     return () => {
+      use?.(-1);
       unsubscribe();
       // Left before the first value: nothing is loading any more.
       if (status.get() === 'loading') status.set('idle');

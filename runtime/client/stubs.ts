@@ -4,9 +4,10 @@
  * `client` in runtime/kinds.ts). Served to the stubs from svelte-realtime/internal/client, not
  * from the public entry.
  */
-import { argsKey } from '../protocol.js';
 import type { LoadEvent } from '../ssr-contract.js';
+import { callBinary } from './binary-calls.js';
 import { liveSocket } from './page-socket.js';
+import { perArgs, type Use } from './per-args.js';
 import { RpcError } from './rpc-error.js';
 import { ssrHost } from './ssr.js';
 import { createStream, type LiveStore } from './stream.js';
@@ -46,9 +47,9 @@ export interface ChannelPublisher<Message> {
   publish(event: string, data: Message): Promise<void>;
 }
 
-function createChannel(path: string, args: unknown[]): LiveStore<unknown> & ChannelPublisher<unknown> {
+function createChannel(path: string, args: unknown[], use?: Use): LiveStore<unknown> & ChannelPublisher<unknown> {
   const publish = __rpc(path);
-  return Object.assign(createStream<unknown>(liveSocket, path, args), {
+  return Object.assign(createStream<unknown>(liveSocket, path, args, use), {
     publish: (event: string, data: unknown) => publish(args, event, data) as Promise<void>
   });
 }
@@ -60,22 +61,7 @@ export function __channel(path: string): LiveStore<unknown> & ChannelPublisher<u
 
 /** A dynamic channel: one store with publish per distinct argument list. */
 export function __channelFactory(path: string): (...args: unknown[]) => LiveStore<unknown> & ChannelPublisher<unknown> {
-  return perArgs((args) => createChannel(path, args));
-}
-
-/**
- * One value per distinct argument list (equal arguments share a store and its subscription);
- * arguments JSON cannot carry exactly (a Date, a Map...) get a fresh one on each call.
- */
-function perArgs<T>(create: (args: unknown[]) => T): (...args: unknown[]) => T {
-  const made = new Map<string, T>();
-  return (...args) => {
-    const key = argsKey(args);
-    if (key === undefined) return create(args);
-    let value = made.get(key);
-    if (value === undefined) made.set(key, (value = create(args)));
-    return value;
-  };
+  return perArgs((args, use) => createChannel(path, args, use));
 }
 
 /** Names a room object answers itself; every other string property is one of its actions. */
@@ -84,12 +70,12 @@ const ROOM_FIELDS = new Set(['id', 'data', 'presence', 'cursors', 'moveCursor'])
 /** A room: a function of the room id returning its stores and actions (one object per id). */
 export function __room(path: string): (id: string) => unknown {
   const call = __rpc(path);
-  return perArgs(([id]) => {
+  return perArgs(([id], use) => {
     const fields: Record<string, unknown> = {
       id,
-      data: createStream(liveSocket, path, [id, 'data']),
-      presence: createStream(liveSocket, path, [id, 'presence']),
-      cursors: createStream(liveSocket, path, [id, 'cursors']),
+      data: createStream(liveSocket, path, [id, 'data'], use),
+      presence: createStream(liveSocket, path, [id, 'presence'], use),
+      cursors: createStream(liveSocket, path, [id, 'cursors'], use),
       moveCursor: (position: unknown) => call(id, '~cursor', position)
     };
     const actions = new Map<string, (...args: unknown[]) => Promise<unknown>>();
@@ -118,7 +104,7 @@ export function __binary(path: string): (data: BinaryInput, ...args: unknown[]) 
           : ArrayBuffer.isView(data)
             ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
             : new Uint8Array(await data.arrayBuffer());
-    return live.callBinary(path, bytes, args);
+    return callBinary(live, path, bytes, args);
   };
 }
 
@@ -129,5 +115,5 @@ export function __stream(path: string): LiveStore<unknown> {
 
 /** A dynamic stream: one store per distinct argument list. */
 export function __streamFactory(path: string): (...args: unknown[]) => LiveStore<unknown> {
-  return perArgs((args) => createStream(liveSocket, path, args));
+  return perArgs((args, use) => createStream(liveSocket, path, args, use));
 }

@@ -30,11 +30,14 @@ export function addSubscription(socket: LiveSocket, sink: SubscriptionSink): () 
   return () => {
     if (!socket.subscriptions.delete(id)) return;
     forgetTopic(socket, sink);
-    if (socket.ws?.readyState === 1) socket.enqueue({ t: 'unsub', id });
+    if (socket.ready) socket.enqueue({ t: 'unsub', id });
   };
 }
 
-/** Starts a subscription again from scratch (after a gap in sequence numbers), under a new id. */
+/**
+ * Starts a subscription again (after a gap in sequence numbers, once the store has forgotten its
+ * position, so from scratch), under a new id.
+ */
 export function restartSubscription(socket: LiveSocket, sink: SubscriptionSink): void {
   for (const [id, s] of socket.subscriptions) {
     if (s !== sink) continue;
@@ -43,7 +46,7 @@ export function restartSubscription(socket: LiveSocket, sink: SubscriptionSink):
     forgetTopic(socket, sink);
     const fresh = socket.nextId++;
     socket.subscriptions.set(fresh, sink);
-    socket.enqueue({ t: 'sub', id: fresh, path: sink.path, args: sink.args });
+    socket.enqueue(subscribeMessage(fresh, sink));
     return;
   }
 }

@@ -16,7 +16,10 @@ const cleanups = useClientTests(async () => {
 });
 
 let gate = deferred<string>();
-/** Lets the test refuse upgrades (while the client is "offline"). */
+/**
+ * Lets the test fail upgrades (while the server is "unavailable"). A plain error, answered with
+ * HTTP 500, which the client retries; a LiveError would be a final refusal (4401/4403).
+ */
 let refuseUpgrades = 0;
 /** While set, upgrades wait for it: the client stays offline until the test releases it. */
 let upgradeGate: Promise<void> | undefined;
@@ -47,7 +50,7 @@ async function start(dev = true): Promise<TestServer> {
         await upgradeGate;
         if (refuseUpgrades > 0) {
           refuseUpgrades--;
-          throw new LiveError('UNAVAILABLE', 'Try again later');
+          throw new Error('Try again later');
         }
         return null;
       }
@@ -248,6 +251,8 @@ describe('reconnect', () => {
     await waitFor(() => server!.runtime.topics.subscriberCount('feed') === 1, 'subscribed');
 
     refuseUpgrades = 2;
+    // The server logs the failed upgrades.
+    vi.spyOn(console, 'error').mockImplementation(() => {});
     dropAll(server!);
     await until(socket.status, (s) => s.state === 'open' && states.values.some((v) => v.attempts === 3), 'open again after 3 attempts');
     await waitFor(() => server!.runtime.topics.subscriberCount('feed') === 1, 'subscribed again');
