@@ -1,7 +1,8 @@
 /**
  * Frames of one size and many shapes for the decode suite: a plain string (the reference) and
  * the shapes that cost a server most per byte to read: nesting, containers packed side by side,
- * numbers, devalue tables with long or shared chains, sparse-array and BigInt length claims.
+ * numbers, devalue tables with long or shared chains, sparse-array and BigInt length claims,
+ * and a frame holding as many containers and values as the default limits let through.
  * Each is a call to `bench/ok`, which answers 'ok' whatever its arguments, or is refused.
  */
 
@@ -46,6 +47,10 @@ export const SHAPES = {
   'packed [[]],[[]],...': (size) => packed(size, '[[]]'),
   'packed empty objects [{},{},...]': (size) => packed(size, '{}'),
   'flat numbers [0,0,...]': (size) => packed(size, '0'),
+  'at the default limits: 32 764 arrays, 212 000 numbers, a string': (size) => {
+    const items = `${Array(16_382).fill('[[]]').join(',')},${Array(212_000).fill('0').join(',')}`;
+    return call(`${items},${JSON.stringify('x'.repeat(room(size) - items.length - 4))}`);
+  },
   'devalue chain of arrays': (size) => fillTable(size, (index) => `[${index + 1}]`),
   'devalue shared chain x3': (size) => fillTable(size, (index) => `[${index + 1},${index + 1},${index + 1}]`),
   'devalue many refs to one array': (size) => {

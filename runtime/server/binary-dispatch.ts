@@ -7,7 +7,6 @@
  * FRAME_TOO_LARGE and the connection keeps working. (The socket's own hard cap,
  * `limits.maxBinaryBytes`, bounds what the WebSocket layer buffers at all.)
  */
-import { parse } from 'devalue';
 import {
   BinaryFrameType,
   encodeBinaryFrame,
@@ -23,7 +22,7 @@ import { admitCall, callContext, errorMessage, failCall, reportCall, runGuards, 
 import { LiveError } from './errors.js';
 import { handlerKind } from './handler-tag.js';
 import type { LiveBinary } from './kinds/binary.js';
-import { depthExceeds } from './limits.js';
+import { decodeClientValue } from './frames.js';
 
 /** Bytes a handler returned, as a Uint8Array; undefined for any other value. */
 function bytesOf(value: unknown): Uint8Array | undefined {
@@ -89,16 +88,14 @@ export async function handleBinaryFrame(dc: DispatchContext, conn: Connection, f
   }
 }
 
+/**
+ * The extra arguments after the payload: a devalue text, read within the same bounds as a text
+ * frame's arguments (nesting, containers, length claims) before anything is built from it.
+ */
 function readArgs(text: string, dc: DispatchContext): unknown[] {
   if (text.length === 0) return [];
-  let args: unknown;
-  try {
-    args = parse(text);
-  } catch {
-    throw new ProtocolError(ErrorCode.MALFORMED, 'Binary call arguments are not readable');
-  }
+  const args = decodeClientValue(text, dc.limits);
   if (!Array.isArray(args)) throw new ProtocolError(ErrorCode.MALFORMED, 'Binary call arguments must be an array');
   if (args.length + 1 > dc.limits.maxArgs) throw new ProtocolError(ErrorCode.LIMIT, `A call may pass at most ${dc.limits.maxArgs} arguments`);
-  if (depthExceeds(args, dc.limits.maxDepth + 1)) throw new ProtocolError(ErrorCode.LIMIT, `Arguments are nested deeper than ${dc.limits.maxDepth} levels`);
   return args;
 }

@@ -85,10 +85,8 @@ export function handleFrame(dc: DispatchContext, conn: Connection, text: string)
     if (text.length * 3 > dc.limits.maxFrameBytes && Buffer.byteLength(text) > dc.limits.maxFrameBytes) {
       throw new ProtocolError(ErrorCode.FRAME_TOO_LARGE, `Frame is larger than ${dc.limits.maxFrameBytes} bytes`);
     }
+    // Refuses a frame of more than maxMessagesPerFrame messages, from its text.
     messages = decodeClientFrame(text, dc.limits);
-    if (messages.length > dc.limits.maxMessagesPerFrame) {
-      throw new ProtocolError(ErrorCode.LIMIT, `A frame may carry at most ${dc.limits.maxMessagesPerFrame} messages`);
-    }
   } catch (error) {
     conn.send(errorMessage(null, error, dc.dev));
     return;

@@ -38,15 +38,16 @@ const MESSAGE_LEVELS = 2;
 /**
  * Reads a client's frame into its messages, within `limits`, measuring it before building it:
  * the text is scanned once (frame-scan.ts), and a devalue frame's index table is measured
- * (devalue-table.ts) before devalue revives it. A message nested deeper than `maxDepth`, or
- * holding a sparse array or BigInt longer than the frame allows, is not built: it becomes a
- * RefusedMessage, so its refusal answers its id and the frame's other messages go on.
- * Throws ProtocolError when the frame as a whole is refused.
+ * (devalue-table.ts) before devalue revives it. A message nested deeper than `maxDepth`, one
+ * whose containers would take the frame past `maxObjectsPerFrame`, or one holding a sparse
+ * array or BigInt longer than the frame allows, is not built: it becomes a RefusedMessage, so
+ * its refusal answers its id and the frame's other messages go on. Throws ProtocolError when
+ * the frame as a whole is refused (a devalue table past `maxObjectsPerFrame` among others).
  */
 export function decodeClientFrame(text: string, limits: Limits): unknown[] {
   const maxHeight = limits.maxDepth + MESSAGE_LEVELS;
   // The frame array holds the messages: one level above them.
-  const scan = scanFrame(text, maxHeight + 1);
+  const scan = scanFrame(text, { maxNesting: maxHeight + 1, maxObjects: limits.maxObjectsPerFrame, maxValues: limits.maxValuesPerFrame });
   const frame = scan.json ? readJsonFrame(text, scan, limits) : readTableFrame(text, limits);
   frame.shift();
   return frame;
@@ -59,6 +60,8 @@ function readJsonFrame(text: string, scan: FrameScan, limits: Limits): unknown[]
   if (!Array.isArray(frame) || frame.length < 2) throw notMessages();
   if (frame[0] !== PROTOCOL_VERSION) throw unsupportedVersion(frame[0]);
   for (const index of scan.tooDeep) frame[index] = new RefusedMessage(messageId(frame[index]), tooDeep(limits));
+  for (const index of scan.tooMany) frame[index] = new RefusedMessage(messageId(frame[index]), tooManyObjects(limits));
+  for (const index of scan.tooManyValues) frame[index] = new RefusedMessage(messageId(frame[index]), tooManyValues(limits));
   return frame;
 }
 
@@ -93,19 +96,19 @@ function readTableFrame(text: string, limits: Limits): unknown[] {
 }
 
 /**
- * A devalue text from a client holding one value (a binary call's arguments), revived when its
- * nesting (the value itself counting one) is at most `maxHeight`. Throws ProtocolError:
- * MALFORMED when it is not devalue, LIMIT when it is too deep or claims too much.
+ * A devalue text from a client holding one value (a binary call's arguments), revived when it
+ * holds at most `maxObjectsPerFrame` containers and its nesting (the value itself counting
+ * one) is at most `maxDepth + 1`. Throws ProtocolError: MALFORMED when it is not devalue, LIMIT
+ * when it is too deep, too large or claims too much.
  */
-export function decodeClientValue(text: string, maxHeight: number): unknown {
-  const scan = scanFrame(text, 0);
+export function decodeClientValue(text: string, limits: Limits): unknown {
+  const maxHeight = limits.maxDepth + 1;
+  const scan = scanFrame(text, { maxNesting: 0, maxObjects: limits.maxObjectsPerFrame, maxValues: limits.maxValuesPerFrame });
   if (scan.json) throw notAFrame();
   const table = parse(text);
   if (!Array.isArray(table)) throw notAFrame();
   const heights = entryHeights(table, text.length);
-  if (heights.length > 0 && heights[0]! > maxHeight) {
-    throw heights[0]! >= OVERSIZED ? oversized() : new ProtocolError(ErrorCode.LIMIT, `Arguments are nested deeper than ${maxHeight - 1} levels`);
-  }
+  if (heights.length > 0 && heights[0]! > maxHeight) throw heights[0]! >= OVERSIZED ? oversized() : tooDeep(limits);
   return revive(table);
 }
 
@@ -162,6 +165,20 @@ function tooManyMessages(limits: Limits): ProtocolError {
 
 function tooDeep(limits: Limits): ProtocolError {
   return new ProtocolError(ErrorCode.LIMIT, `Arguments are nested deeper than ${limits.maxDepth} levels`);
+}
+
+function tooManyObjects(limits: Limits): ProtocolError {
+  return new ProtocolError(
+    ErrorCode.LIMIT,
+    `A frame may hold at most ${limits.maxObjectsPerFrame} objects and arrays; send large data in several calls, or raise limits.maxObjectsPerFrame`
+  );
+}
+
+function tooManyValues(limits: Limits): ProtocolError {
+  return new ProtocolError(
+    ErrorCode.LIMIT,
+    `A frame may hold at most ${limits.maxValuesPerFrame} values; send large data in several calls or as live.binary, or raise limits.maxValuesPerFrame`
+  );
 }
 
 function oversized(): ProtocolError {

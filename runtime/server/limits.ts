@@ -9,6 +9,15 @@ export interface Limits {
   maxFrameBytes: number;
   /** Messages one frame may carry. */
   maxMessagesPerFrame: number;
+  /**
+   * Objects and arrays one text frame may hold, counted on its text before anything is built
+   * (a MiB of `[[]],[[]],...` is 200 000 arrays). A message that would take its frame past
+   * this is refused with LIMIT. A devalue frame (one carrying Dates, Maps, undefined...)
+   * counts its references too, and is refused as a whole.
+   */
+  maxObjectsPerFrame: number;
+  /** Values of any kind one JSON text frame may hold (a MiB of `0,0,...` is half a million); past it, LIMIT. */
+  maxValuesPerFrame: number;
   /** Arguments one call may pass. */
   maxArgs: number;
   /** Nesting depth of arguments (objects, arrays, maps, sets). */
@@ -24,27 +33,81 @@ export interface Limits {
    * `maxSize` is checked below it. A larger frame closes the socket (1009).
    */
   maxBinaryBytes: number;
+  /** Sockets open at once; an upgrade past it is refused with HTTP 503. */
+  maxConnections: number;
+  /**
+   * Sockets open at once from one client address (the socket's, or the one adapter-node's
+   * ADDRESS_HEADER names); past it an upgrade is refused with HTTP 429.
+   */
+  maxConnectionsPerAddress: number;
+  /**
+   * Bytes waiting to be sent to one client. A client this far behind is not reading: its socket
+   * is cut at once (it sees 1006, and reconnects and resumes).
+   */
+  maxBufferedBytes: number;
+  /**
+   * Bytes waiting to be sent to all clients together; past it, the clients furthest behind are
+   * cut (checked every 100 ms) until the total fits again.
+   */
+  maxBufferedBytesTotal: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxFrameBytes: 1024 * 1024,
   maxMessagesPerFrame: 128,
+  maxObjectsPerFrame: 32_768,
+  maxValuesPerFrame: 262_144,
   maxArgs: 32,
   maxDepth: 32,
   maxPathLength: 256,
   maxInFlight: 64,
   maxSubscriptions: 256,
-  maxBinaryBytes: 16 * 1024 * 1024
+  maxBinaryBytes: 16 * 1024 * 1024,
+  maxConnections: 10_000,
+  maxConnectionsPerAddress: 1_000,
+  maxBufferedBytes: 4 * 1024 * 1024,
+  maxBufferedBytesTotal: 256 * 1024 * 1024
 });
 
+/**
+ * The limits with `limits` over the defaults. Throws TypeError naming the bad key: an unknown
+ * name (with the known ones), or a value that is not a positive integer.
+ */
 export function resolveLimits(limits: Partial<Limits> = {}): Limits {
-  const resolved = { ...DEFAULT_LIMITS, ...limits };
-  for (const [name, value] of Object.entries(resolved)) {
-    if (!Number.isInteger(value) || value < 1) {
-      throw new TypeError(`svelte-realtime: limits.${name} must be a positive integer; got ${String(value)}`);
+  if (typeof limits !== 'object' || limits === null || Array.isArray(limits)) {
+    throw new TypeError(`svelte-realtime: limits must be an object such as { maxConnections: 5000 }; got ${describeValue(limits)}`);
+  }
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Object.hasOwn(DEFAULT_LIMITS, name)) {
+      throw new TypeError(`svelte-realtime: unknown limit "${name}"; the limits are ${Object.keys(DEFAULT_LIMITS).join(', ')}`);
+    }
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new TypeError(`svelte-realtime: limits.${name} must be a positive integer; got ${describeValue(value)}`);
     }
   }
-  return resolved;
+  return { ...DEFAULT_LIMITS, ...limits };
+}
+
+/**
+ * The limits set in the `REALTIME_LIMITS` environment variable, as JSON
+ * (`REALTIME_LIMITS='{"maxConnections":20000}'`): a deployment tunes a built server without
+ * rebuilding it. Read when the live modules load; each limit it names overrides
+ * `realtime({ limits })`. Throws TypeError naming the variable and the bad key.
+ */
+export function limitsFromEnvironment(value: string | undefined = process.env.REALTIME_LIMITS): Partial<Limits> {
+  if (value === undefined || value.trim() === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new TypeError(`svelte-realtime: REALTIME_LIMITS must be JSON such as {"maxConnections":20000}; got ${describeValue(value)}`);
+  }
+  try {
+    resolveLimits(parsed as Partial<Limits>);
+  } catch (error) {
+    throw new TypeError(`${(error as Error).message} (in REALTIME_LIMITS)`);
+  }
+  return parsed as Partial<Limits>;
 }
 
 function isRequestId(value: unknown): value is number {
@@ -55,107 +118,6 @@ function isPosition(value: unknown): value is TopicPosition {
   if (typeof value !== 'object' || value === null) return false;
   const { epoch, seq } = value as TopicPosition;
   return typeof epoch === 'string' && epoch.length <= 64 && Number.isInteger(seq) && seq >= 0;
-}
-
-/**
- * True when `value` holds a chain of more than `limit` nested objects (arrays, maps and sets
- * count). devalue lets a frame share one object from several places and close cycles, so this
- * bounds the longest chain a walk of the value can follow, not the first one it meets:
- *
- * - the walk is a depth-first search, and a search path is itself such a chain, so it stops
- *   as soon as one is longer than `limit` (recursion never goes deeper than that);
- * - objects that reach each other (a cycle) are taken together, counting each of them once,
- *   and the height of every group is computed once, however many paths lead to it (Tarjan's
- *   strongly connected components, linear in objects and references).
- *
- * For a value without cycles that is exactly its nesting depth; a cycle counts its objects.
- */
-export function depthExceeds(value: unknown, limit: number): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  // Most arguments are small trees: a plain walk settles those without allocating anything.
-  // Only a value that walk cannot clear (deeper than the limit along some path, which a
-  // cycle also is, or too large to walk path by path) gets the exact search below.
-  treeBudget = TREE_WALK_BUDGET;
-  if (treeWithin(value, 1, limit)) return false;
-  const order = new Map<object, number>();
-  const low = new Map<object, number>();
-  const open: object[] = [];
-  const isOpen = new Set<object>();
-  const heights = new Map<object, number>();
-  let exceeded = false;
-
-  const visit = (node: object, depth: number): void => {
-    if (depth > limit) {
-      exceeded = true;
-      return;
-    }
-    order.set(node, order.size);
-    low.set(node, order.get(node)!);
-    open.push(node);
-    isOpen.add(node);
-    for (const child of objectChildren(node)) {
-      if (!order.has(child)) {
-        visit(child, depth + 1);
-        if (exceeded) return;
-        low.set(node, Math.min(low.get(node)!, low.get(child)!));
-      } else if (isOpen.has(child)) {
-        low.set(node, Math.min(low.get(node)!, order.get(child)!));
-      }
-    }
-    if (low.get(node) !== order.get(node)) return;
-    // `node` closes a group of objects that reach each other; everything below it is done.
-    const group: object[] = [];
-    let member: object;
-    do {
-      member = open.pop()!;
-      isOpen.delete(member);
-      group.push(member);
-    } while (member !== node);
-    let below = 0;
-    for (const m of group) for (const child of objectChildren(m)) below = Math.max(below, heights.get(child) ?? 0);
-    const height = group.length + below;
-    for (const m of group) heights.set(m, height);
-    if (height > limit) exceeded = true;
-  };
-
-  visit(value, 1);
-  return exceeded;
-}
-
-/** Objects the plain walk may visit (a shared object counts each time it is reached). */
-const TREE_WALK_BUDGET = 256;
-let treeBudget = 0;
-
-/**
- * True when every path from `node` is at most `limit` objects long, found by following each
- * path (exact for any value, since it measures every chain); false when it is not, or when the
- * walk runs out of budget and cannot tell.
- */
-function treeWithin(node: object, depth: number, limit: number): boolean {
-  if (depth > limit || --treeBudget < 0) return false;
-  if (node instanceof Map) {
-    for (const [key, child] of node) {
-      if (!childWithin(key, depth, limit) || !childWithin(child, depth, limit)) return false;
-    }
-    return true;
-  }
-  if (node instanceof Set) {
-    for (const child of node) if (!childWithin(child, depth, limit)) return false;
-    return true;
-  }
-  for (const key in node) {
-    if (Object.hasOwn(node, key) && !childWithin((node as Record<string, unknown>)[key], depth, limit)) return false;
-  }
-  return true;
-}
-
-function childWithin(child: unknown, depth: number, limit: number): boolean {
-  return typeof child !== 'object' || child === null || treeWithin(child, depth + 1, limit);
-}
-
-function objectChildren(node: object): object[] {
-  const children = node instanceof Map ? [...node.keys(), ...node.values()] : node instanceof Set ? [...node] : Object.values(node);
-  return children.filter((child): child is object => typeof child === 'object' && child !== null);
 }
 
 /**

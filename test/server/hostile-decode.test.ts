@@ -12,6 +12,12 @@ import { module, sleep, startServer, TestClient, type TestServer } from '../help
 
 /** Large enough for the frames below to cost seconds on a server that decodes them carelessly. */
 const MAX_FRAME = 4 * 1024 * 1024;
+/**
+ * Raised past what these frames hold, so the frames are read rather than refused on their
+ * count of containers and values (hostile-objects.test.ts has those refusals): what is tested
+ * here is that reading them costs no stall.
+ */
+const MAX_OBJECTS = 4 * 1024 * 1024;
 /** How long the bystander may wait for an answer: generous, a stall is many times this. */
 const PROMPTLY_MS = 2000;
 
@@ -31,7 +37,7 @@ beforeEach(async () => {
       }),
       module('collab', { board: live.room({ init: () => [] as unknown[], actions: { add: () => 'added' } }) })
     ],
-    options: { dev: false, limits: { maxFrameBytes: MAX_FRAME } }
+    options: { dev: false, limits: { maxFrameBytes: MAX_FRAME, maxObjectsPerFrame: MAX_OBJECTS, maxValuesPerFrame: MAX_OBJECTS } }
   });
   attacker = await TestClient.connect(server.url);
   bystander = await TestClient.connect(server.url);
