@@ -29,7 +29,8 @@ export function createApi(options: ResolvedOptions): RealtimeApi {
         modules: project.list(),
         hooksFile: project.hooksFile,
         dev: api.config!.command === 'serve',
-        origins: options.origins
+        origins: options.origins,
+        limits: options.limits
       });
     }
   };

@@ -51,6 +51,8 @@ export interface RegistryInput {
   hooksFile?: string;
   dev: boolean;
   origins: readonly string[];
+  /** `realtime({ limits })`, validated: only the limits the app set (none: the runtime's defaults). */
+  limits?: Readonly<Record<string, number>>;
 }
 
 /** The server module that imports every live module and hands them to the runtime. */
@@ -66,10 +68,15 @@ export function generateRegistry(input: RegistryInput): string {
     '__runtime().load({',
     `  modules: [\n${modules.join(',\n')}\n  ],`,
     `  hooks: ${input.hooksFile ? 'hooks' : '{}'},`,
-    `  options: { dev: ${input.dev}, origins: ${str(input.origins)} }`,
+    `  options: { dev: ${input.dev}, origins: ${str(input.origins)}${limitsField(input.limits)} }`,
     '});'
   );
   return lines.join('\n') + '\n';
+}
+
+/** The registry's `limits` option, when the app set any. */
+function limitsField(limits: RegistryInput['limits']): string {
+  return limits && Object.keys(limits).length > 0 ? `, limits: ${str(limits)}` : '';
 }
 
 export const TYPES_FILE = '$types.d.ts';

@@ -1,4 +1,5 @@
 /** `realtime(options)`: the options, their defaults, and the errors for bad ones. */
+import { DEFAULT_LIMITS, type Limits } from '../runtime/server/limits.js';
 
 export interface RealtimeOptions {
   /** Folder of live modules, relative to the project root. Default `src/live`. */
@@ -13,6 +14,12 @@ export interface RealtimeOptions {
   devtools?: boolean | DevtoolsOptions;
   /** Origins allowed to open the socket besides the app's own, e.g. `https://admin.example.com`. */
   origins?: string[];
+  /**
+   * Bounds on what clients may make the server hold, over the defaults (README "Limits"), e.g.
+   * `{ maxSubscriptions: 1024 }`. They apply in `vite dev`, `vite preview` and the production
+   * server; `REALTIME_LIMITS` overrides them when a server starts.
+   */
+  limits?: Partial<Limits>;
 }
 
 export interface DevtoolsOptions {
@@ -27,7 +34,11 @@ export interface DevtoolsOptions {
 
 export type ResolvedDevtools = Required<Pick<DevtoolsOptions, 'shortcut'>> & Pick<DevtoolsOptions, 'allowRemote'>;
 
-export type ResolvedOptions = Omit<Required<RealtimeOptions>, 'devtools'> & { devtools: ResolvedDevtools | false };
+export type ResolvedOptions = Omit<Required<RealtimeOptions>, 'devtools' | 'limits'> & {
+  devtools: ResolvedDevtools | false;
+  /** The limits the app set, if any; the others keep their defaults. */
+  limits?: Partial<Limits>;
+};
 
 export const DEFAULT_SHORTCUT = 'ctrl+shift+KeyL';
 const SHORTCUT_MODIFIERS = new Set(['ctrl', 'shift', 'alt', 'meta']);
@@ -39,7 +50,7 @@ export class RealtimeOptionsError extends Error {
   }
 }
 
-const KNOWN = new Set<string>(['dir', 'typedImports', 'devtools', 'origins']);
+const KNOWN = new Set<string>(['dir', 'typedImports', 'devtools', 'origins', 'limits']);
 
 export function resolveOptions(input: unknown = {}): ResolvedOptions {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
@@ -51,7 +62,7 @@ export function resolveOptions(input: unknown = {}): ResolvedOptions {
       throw new RealtimeOptionsError(`unknown option "${key}" in realtime(); the options are ${[...KNOWN].join(', ')}`);
     }
   }
-  const { dir = 'src/live', typedImports = true, devtools = true, origins = [] } = options;
+  const { dir = 'src/live', typedImports = true, devtools = true, origins = [], limits } = options;
   if (typeof dir !== 'string' || dir.trim() === '') {
     throw new RealtimeOptionsError(`dir must be a folder path relative to the project root, e.g. 'src/live'; got ${JSON.stringify(dir)}`);
   }
@@ -71,7 +82,32 @@ export function resolveOptions(input: unknown = {}): ResolvedOptions {
       throw new RealtimeOptionsError(`origins: ${JSON.stringify(origin)} is not an origin; write scheme://host[:port] with no path, e.g. 'https://app.example.com'`);
     }
   }
-  return { dir: dir.replace(/\\/g, '/').replace(/\/+$/, ''), typedImports, devtools: resolveDevtools(devtools), origins: origins as string[] };
+  return {
+    dir: dir.replace(/\\/g, '/').replace(/\/+$/, ''),
+    typedImports,
+    devtools: resolveDevtools(devtools),
+    origins: origins as string[],
+    limits: limits === undefined ? undefined : resolveLimitOptions(limits)
+  };
+}
+
+/** `limits`: only known names, each a positive integer. What is not set keeps its default in the runtime. */
+function resolveLimitOptions(limits: unknown): Partial<Limits> {
+  if (typeof limits !== 'object' || limits === null || Array.isArray(limits)) {
+    throw new RealtimeOptionsError(`limits must be an object of limits, e.g. { maxSubscriptions: 1024 }; got ${JSON.stringify(limits)}`);
+  }
+  const names = Object.keys(DEFAULT_LIMITS);
+  for (const [name, value] of Object.entries(limits)) {
+    if (!names.includes(name)) {
+      throw new RealtimeOptionsError(`unknown limit "${name}" in limits; the limits are ${names.join(', ')} (README "Limits")`);
+    }
+    if (!Number.isSafeInteger(value) || (value as number) < 1) {
+      throw new RealtimeOptionsError(
+        `limits.${name} must be a positive whole number, e.g. ${DEFAULT_LIMITS[name as keyof Limits]} (its default); got ${JSON.stringify(value)}`
+      );
+    }
+  }
+  return { ...(limits as Partial<Limits>) };
 }
 
 function resolveDevtools(devtools: unknown): ResolvedDevtools | false {
