@@ -160,8 +160,7 @@ export const ErrorCode = {
   TIMEOUT: 'TIMEOUT',
   DISCONNECTED: 'DISCONNECTED',
   /** The client gave up on a call before it was sent: too many were waiting for the socket, or it waited too long. */
-  OFFLINE: 'OFFLINE',
-  RELOADING: 'RELOADING'
+  OFFLINE: 'OFFLINE'
 } as const;
 
 /** devalue's two halves, passed in where a frame may need them (the browser loads them lazily). */
