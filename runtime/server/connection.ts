@@ -3,13 +3,15 @@
  *
  * Replies produced in the same tick leave in one frame; pre-encoded event frames keep their
  * place in the order. A connection that stops reading (its socket buffer passes
- * `maxBufferedBytes`) is closed with 4008 so it reconnects and resumes instead of growing the
- * server's memory.
+ * `limits.maxBufferedBytes`) is cut at once: a polite close frame would queue behind the data
+ * the peer is not reading and hold it for ws's 30 s close timeout, where `terminate()` frees it
+ * now. The peer sees 1006 and reconnects and resumes; the close hook sees 4008.
  */
 import type { WebSocket } from 'ws';
 import { ErrorCode, type ServerMessage } from '../protocol.js';
 import { encodeFrame, encodeMessage } from './frames.js';
 import type { LiveContext, LiveUser } from './context.js';
+import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import type { TopicSubscriber } from './topics.js';
 
 export interface Subscription {
@@ -24,15 +26,21 @@ export interface Subscription {
 export interface ConnectionHost {
   /** Full error messages to the client. */
   readonly dev: boolean;
+  /** Read on every write, so a new `load()` applies to open connections too. */
+  readonly limits: Limits;
   logError(error: unknown, where: string): void;
+  /** Counts bytes handed to a socket, for the budget of all connections together (output-budget.ts). */
+  wrote(bytes: number): void;
 }
 
 const consoleHost: ConnectionHost = {
   dev: false,
-  logError: (error, where) => console.error(`[svelte-realtime] ${where}:`, error)
+  limits: DEFAULT_LIMITS,
+  logError: (error, where) => console.error(`[svelte-realtime] ${where}:`, error),
+  wrote: () => {}
 };
 
-const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+/** The code the close hook and the DevTools see for a connection cut for not reading. */
 export const CLOSE_SLOW_CONSUMER = 4008;
 
 /** Queue slots a connection keeps between frames. */
@@ -65,6 +73,8 @@ export class Connection implements TopicSubscriber {
   readonly pendingSubscriptions = new Set<number>();
   inFlight = 0;
   alive = true;
+  /** Set when the server cut the socket itself: the code its close is reported with (the peer sees 1006). */
+  cutWith: number | undefined;
   /**
    * Messages queued in this tick: the first `queued` slots of `outbox`. The arrays are kept and
    * reused, so a reply allocates no queue of its own.
@@ -83,7 +93,9 @@ export class Connection implements TopicSubscriber {
     readonly socket: WebSocket,
     readonly user: LiveUser,
     private readonly publish: (topic: string, event: string, data: unknown, connection?: string, callId?: number) => void,
-    private readonly host: ConnectionHost = consoleHost
+    private readonly host: ConnectionHost = consoleHost,
+    /** Where the client connects from (see client-address.ts); undefined for a connection with no client (a DevTools probe). */
+    readonly address?: string
   ) {}
 
   /**
@@ -160,6 +172,7 @@ export class Connection implements TopicSubscriber {
       user: this.user,
       connectionId: this.id,
       connection: this.id,
+      address: this.address,
       publish: callId === undefined ? this.publishFromHere : (topic, event, data) => this.publish(topic, event, data, this.id, callId)
     };
   }
@@ -206,11 +219,22 @@ export class Connection implements TopicSubscriber {
     }
   }
 
+  /** Bytes written to this connection and not yet taken by the network. */
+  get buffered(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  /** Ends the socket at once, dropping what it has not sent (see the file's comment). */
+  cut(code: number): void {
+    this.cutWith ??= code;
+    this.socket.terminate();
+  }
+
   private write(frame: string | Uint8Array, options?: { binary: boolean }): void {
     const socket = this.socket;
     if (socket.readyState !== 1) return;
-    if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
-      socket.close(CLOSE_SLOW_CONSUMER, 'Client is not reading fast enough');
+    if (socket.bufferedAmount > this.host.limits.maxBufferedBytes) {
+      this.cut(CLOSE_SLOW_CONSUMER);
       return;
     }
     // A text frame leaves as its UTF-8 bytes: ws sends a Buffer as it is, where a string costs
@@ -218,5 +242,6 @@ export class Connection implements TopicSubscriber {
     if (typeof frame === 'string') socket.send(Buffer.from(frame), TEXT);
     else if (options) socket.send(frame, options);
     else socket.send(frame);
+    this.host.wrote(frame.length);
   }
 }

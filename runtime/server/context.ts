@@ -18,6 +18,11 @@ export interface LiveContext {
   readonly connectionId: string;
   /** @deprecated Renamed `connectionId` (the same id); `connection` is the page's status store in svelte-realtime/client. */
   readonly connection: string;
+  /**
+   * The client's address: the socket's, or the one adapter-node's `ADDRESS_HEADER` names when
+   * that is set (behind a proxy). Undefined in server rendering.
+   */
+  readonly address?: string;
   /** Publishes `event` with `data` to every subscriber of `topic`. */
   publish(topic: string, event: string, data?: unknown): void;
   /** In a paginated stream's init: the cursor of the page to load (undefined for the first). */

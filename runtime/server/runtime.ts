@@ -9,20 +9,25 @@ import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { isSocketPath } from '../protocol.js';
+import { clientAddress } from './client-address.js';
 import { Connection } from './connection.js';
 import { runCleanups, takeUnscopedCleanups } from './dispose.js';
 import { handleBinaryFrame } from './binary-dispatch.js';
 import { ssrCall, ssrLoad } from './ssr.js';
 import { RUNTIME_KEY, type Loaded, type LoadEvent, type SsrRuntime } from '../ssr-contract.js';
 import { handleFrame, unsubscribe, type DispatchContext } from './dispatch.js';
+import { ErrorLog } from './error-log.js';
 import { isLiveError } from './errors.js';
+import { appOriginOf, originAllowed } from './origin-policy.js';
+import { FairInbox } from './fair-inbox.js';
 import { upgradeEvent, type WsHooks } from './hooks.js';
-import { resolveLimits, type Limits } from './limits.js';
+import { limitsFromEnvironment, resolveLimits, type Limits } from './limits.js';
 import { handlerKind } from './handler-tag.js';
 import type { ActivationHost } from './handlers.js';
 import { controlCronJob, type CronAction, type CronJobInfo, type LiveCron } from './kinds/cron.js';
 import { Registry, type ModuleRegistration, type RegistryEntry } from './registry.js';
 import { Telemetry } from './telemetry.js';
+import { OUTPUT_CHECK_MS, OutputBudget } from './output-budget.js';
 import { isSubscribable } from './subscribable.js';
 import { Topics } from './topics.js';
 
@@ -41,6 +46,17 @@ export interface LoadInput {
 }
 
 const HEARTBEAT_MS = 30_000;
+/**
+ * After a socket error (a frame past the hard cap), how long ws's own close (1009) may take
+ * before the socket is cut: long enough for the close frame to reach the peer, which a cut at
+ * once would reset away, and far shorter than ws's 30 s wait for the peer's answer.
+ */
+const ERROR_CLOSE_GRACE_MS = 2_000;
+/** Close codes a refused upgrade ends with, after it is accepted, so that a browser can read why. */
+export const CLOSE_UNAUTHORIZED = 4401;
+export const CLOSE_FORBIDDEN = 4403;
+/** A close reason's room in a close frame, in UTF-8 bytes. */
+const MAX_CLOSE_REASON_BYTES = 123;
 
 export class Runtime implements DispatchContext, SsrRuntime {
   registry = new Registry();
@@ -53,6 +69,15 @@ export class Runtime implements DispatchContext, SsrRuntime {
   limits: Limits = resolveLimits();
   private wss: WebSocketServer | undefined;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
+  private outputCheck: ReturnType<typeof setInterval> | undefined;
+  private readonly errorLog = new ErrorLog();
+  private readonly outputBudget = new OutputBudget(
+    () => this.connections.values(),
+    () => this.limits.maxBufferedBytesTotal
+  );
+  /** Sockets open or being opened, in all and per client address (see `reserve`). */
+  private sockets = 0;
+  private readonly socketsPerAddress = new Map<string, number>();
 
   /**
    * Replaces the registered modules, hooks and options in one step. If any module fails to
@@ -62,7 +87,9 @@ export class Runtime implements DispatchContext, SsrRuntime {
   load(input: LoadInput): void {
     const next = new Registry();
     for (const registration of input.modules) next.register(registration);
-    const limits = input.options?.limits ? resolveLimits(input.options.limits) : this.limits;
+    const fromEnvironment = limitsFromEnvironment();
+    const limits =
+      input.options?.limits || Object.keys(fromEnvironment).length > 0 ? resolveLimits({ ...input.options?.limits, ...fromEnvironment }) : this.limits;
     const previous = this.registry;
     previous.deactivate();
     try {
@@ -157,8 +184,14 @@ export class Runtime implements DispatchContext, SsrRuntime {
     return true;
   }
 
+  /** Bytes handed to a socket (see output-budget.ts). */
+  wrote(bytes: number): void {
+    this.outputBudget.wrote(bytes);
+  }
+
+  /** Logs an error the developer needs to see; repeats of one kind are counted, not printed (error-log.ts). */
   logError(error: unknown, where: string): void {
-    console.error(`[svelte-realtime] ${where}:`, error);
+    this.errorLog.log(error, where);
   }
 
   /** `fn.call(event, ...args)` from `+page.server.ts` (see ssr.ts). */
@@ -174,7 +207,9 @@ export class Runtime implements DispatchContext, SsrRuntime {
   /** Closes every connection and stops timers. */
   close(): void {
     if (this.heartbeat) clearInterval(this.heartbeat);
-    this.heartbeat = undefined;
+    if (this.outputCheck) clearInterval(this.outputCheck);
+    this.heartbeat = this.outputCheck = undefined;
+    this.errorLog.close();
     for (const conn of this.connections.values()) conn.socket.close(1001, 'Server shutting down');
     this.wss?.close();
     this.wss = undefined;
@@ -183,37 +218,76 @@ export class Runtime implements DispatchContext, SsrRuntime {
     this.topics.close();
   }
 
+  /** See origin-policy.ts; ORIGIN is read per upgrade, as adapter-node reads it at start-up. */
   private originAllowed(req: IncomingMessage): boolean {
-    const origin = req.headers.origin;
-    // Browsers always send Origin on a WebSocket upgrade; other clients can claim anything anyway.
-    if (origin === undefined) return true;
-    let parsed: URL;
-    try {
-      parsed = new URL(origin);
-    } catch {
-      return false;
-    }
-    if (parsed.host === req.headers.host) return true;
-    if (this.origins.includes('*') || this.origins.includes(parsed.origin)) return true;
-    return parsed.origin === originOf(process.env.ORIGIN);
+    const policy = { dev: this.dev, origins: this.origins, appOrigin: appOriginOf(process.env.ORIGIN) };
+    return originAllowed(req.headers.origin, req.headers.host, policy);
   }
 
+  /**
+   * Opens the socket, or refuses it. Past a connection limit the refusal is an HTTP status
+   * (503 in all, 429 for one address): the browser retries later with backoff, as it should.
+   * A refusal by the app (`upgrade` throwing a LiveError) or of the page's origin is final, and
+   * a browser cannot read an upgrade's HTTP status: so the upgrade is accepted and closed at
+   * once with 4401 (UNAUTHORIZED) or 4403 (any other), the reason being the error's message.
+   * A refused origin gets 4403 with a fixed reason, before any hook runs and with nothing sent.
+   */
   private async accept(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    if (!this.originAllowed(req)) {
-      return refuse(socket, 403, `Origin ${req.headers.origin} is not allowed. Add it to realtime({ origins }) if it should be.`);
-    }
-    let user: unknown = null;
-    if (this.hooks.upgrade) {
-      try {
-        user = (await this.hooks.upgrade(upgradeEvent(req))) ?? null;
-      } catch (error) {
-        if (isLiveError(error)) return refuse(socket, error.code === 'UNAUTHORIZED' ? 401 : 403, error.message);
-        this.logError(error, 'hooks.ws upgrade');
-        return refuse(socket, 500, 'Internal error');
+    const address = clientAddress(req);
+    const full = this.reserve(address);
+    if (full) return refuse(socket, full.status, full.message);
+    let opened = false;
+    try {
+      if (!this.originAllowed(req)) return this.closeAtOnce(req, socket, head, CLOSE_FORBIDDEN, 'Origin not allowed');
+      let user: unknown = null;
+      if (this.hooks.upgrade) {
+        try {
+          user = (await this.hooks.upgrade(upgradeEvent(req))) ?? null;
+        } catch (error) {
+          if (isLiveError(error)) {
+            return this.closeAtOnce(req, socket, head, error.code === 'UNAUTHORIZED' ? CLOSE_UNAUTHORIZED : CLOSE_FORBIDDEN, error.message);
+          }
+          this.logError(error, 'hooks.ws upgrade');
+          return refuse(socket, 500, 'Internal error');
+        }
       }
+      if (socket.destroyed) return;
+      const wss = this.server();
+      opened = true;
+      wss.handleUpgrade(req, socket, head, (ws) => this.open(ws, user, req.headers.origin, address));
+    } finally {
+      // An open socket gives its slot back when it closes (see `open`).
+      if (!opened) this.release(address);
     }
-    const wss = this.server();
-    wss.handleUpgrade(req, socket, head, (ws) => this.open(ws, user, req.headers.origin));
+  }
+
+  /**
+   * Takes a slot for a socket from `address`, or says why there is none. Taken before the
+   * upgrade hook runs, so upgrades waiting on it count too.
+   */
+  private reserve(address: string): { status: 429 | 503; message: string } | undefined {
+    const { maxConnections, maxConnectionsPerAddress } = this.limits;
+    if (this.sockets >= maxConnections) return { status: 503, message: `The server holds its maximum of ${maxConnections} connections; retry later` };
+    const fromAddress = this.socketsPerAddress.get(address) ?? 0;
+    if (fromAddress >= maxConnectionsPerAddress) {
+      return { status: 429, message: `At most ${maxConnectionsPerAddress} connections from one address; close some tabs or retry later` };
+    }
+    this.sockets++;
+    this.socketsPerAddress.set(address, fromAddress + 1);
+    return undefined;
+  }
+
+  private release(address: string): void {
+    this.sockets--;
+    const left = (this.socketsPerAddress.get(address) ?? 1) - 1;
+    if (left > 0) this.socketsPerAddress.set(address, left);
+    else this.socketsPerAddress.delete(address);
+  }
+
+  /** Accepts the upgrade and closes it at once with `code` and `reason` (see `accept`); nothing else is sent. */
+  private closeAtOnce(req: IncomingMessage, socket: Duplex, head: Buffer, code: number, reason: string): void {
+    if (socket.destroyed) return;
+    this.server().handleUpgrade(req, socket, head, (ws) => ws.close(code, closeReason(reason)));
   }
 
   private server(): WebSocketServer {
@@ -223,24 +297,41 @@ export class Runtime implements DispatchContext, SsrRuntime {
       this.wss = new WebSocketServer({ noServer: true, maxPayload: Math.max(this.limits.maxFrameBytes * 4, this.limits.maxBinaryBytes), perMessageDeflate: false });
       this.heartbeat = setInterval(() => this.checkAlive(), HEARTBEAT_MS);
       this.heartbeat.unref?.();
+      this.outputCheck = setInterval(() => this.outputBudget.check(), OUTPUT_CHECK_MS);
+      this.outputCheck.unref?.();
     }
     return this.wss;
   }
 
-  private open(ws: WebSocket, user: unknown, origin: string | undefined): void {
-    const conn = new Connection(ws, user as never, (topic, event, data, connection, callId) => this.publish(topic, event, data, connection, callId), this);
+  private open(ws: WebSocket, user: unknown, origin: string | undefined, address: string): void {
+    const conn = new Connection(
+      ws,
+      user as never,
+      (topic, event, data, connection, callId) => this.publish(topic, event, data, connection, callId),
+      this,
+      address
+    );
     this.connections.set(conn.id, conn);
     conn.send({ t: 'hello', connection: conn.id, maxFrame: this.limits.maxFrameBytes });
     ws.on('pong', () => (conn.alive = true));
-    ws.on('message', (data: RawData, isBinary: boolean) => {
+    const inbox = new FairInbox(ws, (data, isBinary) => {
       if (isBinary) {
         void handleBinaryFrame(this, conn, Array.isArray(data) ? Buffer.concat(data) : new Uint8Array(data as ArrayBuffer | Buffer));
         return;
       }
       handleFrame(this, conn, data.toString());
     });
-    ws.on('error', () => ws.terminate());
-    ws.on('close', (code: number, reason: Buffer) => {
+    ws.on('message', (data: RawData, isBinary: boolean) => inbox.receive(data, isBinary));
+    // ws answers a protocol error (a frame past the hard cap: 1009) with a close frame of its
+    // own; cutting the socket now would reset the connection before that frame reaches the peer.
+    ws.on('error', () => {
+      const timer = setTimeout(() => ws.terminate(), ERROR_CLOSE_GRACE_MS);
+      timer.unref?.();
+      ws.once('close', () => clearTimeout(timer));
+    });
+    ws.on('close', (wsCode: number, reason: Buffer) => {
+      const code = conn.cutWith ?? wsCode;
+      this.release(address);
       this.connections.delete(conn.id);
       for (const id of [...conn.subscriptions.keys()]) unsubscribe(this, conn, id);
       if (this.telemetry.active) this.telemetry.emit({ type: 'close', connection: conn.id, code });
@@ -270,18 +361,19 @@ export class Runtime implements DispatchContext, SsrRuntime {
   }
 }
 
-/** The origin of adapter-node's ORIGIN setting; undefined when unset or not a URL. */
-function originOf(setting: string | undefined): string | undefined {
-  if (setting === undefined) return undefined;
-  try {
-    return new URL(setting).origin;
-  } catch {
-    return undefined;
+/** `reason` cut to what a close frame can carry, at a character boundary. */
+function closeReason(reason: string): string {
+  if (Buffer.byteLength(reason) <= MAX_CLOSE_REASON_BYTES) return reason;
+  let cut = '';
+  for (const char of reason) {
+    if (Buffer.byteLength(cut + char) > MAX_CLOSE_REASON_BYTES - 3) break;
+    cut += char;
   }
+  return `${cut}…`;
 }
 
-function refuse(socket: Duplex, status: 401 | 403 | 500, message: string): void {
-  const reason = { 401: 'Unauthorized', 403: 'Forbidden', 500: 'Internal Server Error' }[status];
+function refuse(socket: Duplex, status: 429 | 500 | 503, message: string): void {
+  const reason = { 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable' }[status];
   const body = Buffer.from(message);
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\n\r\n${message}`

@@ -66,7 +66,29 @@ describe('live.rateLimit over the wire', () => {
     client.close();
   });
 
+  it("with key: 'address', a guest who reconnects keeps the count of their address", async () => {
+    const saved = process.env.ADDRESS_HEADER;
+    process.env.ADDRESS_HEADER = 'x-real-ip';
+    try {
+      server = await startServer({ modules: [module('api', { ping: live.rateLimit({ points: 2, window: 60_000, key: 'address' }, (_ctx, n: number) => n) })] });
+      const first = await TestClient.connect(server.url, { headers: { 'x-real-ip': '203.0.113.9' } });
+      expect(await first.call('api/ping', 1)).toMatchObject({ t: 'result' });
+      expect(await first.call('api/ping', 2)).toMatchObject({ t: 'result' });
+      first.close();
+      const again = await TestClient.connect(server.url, { headers: { 'x-real-ip': '203.0.113.9' } });
+      expect(await again.call('api/ping', 3)).toMatchObject({ t: 'error', code: 'RATE_LIMITED' });
+      const elsewhere = await TestClient.connect(server.url, { headers: { 'x-real-ip': '198.51.100.4' } });
+      expect(await elsewhere.call('api/ping', 4)).toMatchObject({ t: 'result' });
+      again.close();
+      elsewhere.close();
+    } finally {
+      if (saved === undefined) delete process.env.ADDRESS_HEADER;
+      else process.env.ADDRESS_HEADER = saved;
+    }
+  });
+
   it('refuses bad options when the module loads', () => {
+    expect(() => live.rateLimit({ points: 1, window: 1000, key: 'adress' as 'address' }, () => 1)).toThrow(/key must be 'address' or a function/);
     expect(() => live.rateLimit({ points: 0, window: 1000 }, () => 1)).toThrow(/points must be a positive integer/);
     expect(() => live.rateLimit({ points: 1, window: -1 }, () => 1)).toThrow(/window must be a positive number/);
   });

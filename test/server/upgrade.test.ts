@@ -4,6 +4,33 @@ import { live, LiveError } from '../../runtime/server/index.js';
 import type { WsHooks } from '../../runtime/server/index.js';
 import { module, startServer, TestClient, upgradeStatus, waitFor, type TestServer } from '../helpers/server.js';
 
+/**
+ * How an upgrade ends: the HTTP status when it is refused as HTTP, 101 when the socket opens and
+ * the server says hello, or the close code when the server accepts and closes at once (then
+ * `reason` is the close reason, and `received` counts what the server sent before closing).
+ */
+function outcome(url: string, options: { origin?: string } = {}): Promise<{ code: number; reason?: string; received?: number }> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, { origin: options.origin });
+    let received = 0;
+    socket.once('unexpected-response', (_req, res) => {
+      resolve({ code: res.statusCode ?? 0 });
+      res.resume();
+      socket.terminate();
+    });
+    socket.on('message', () => {
+      received++;
+      resolve({ code: 101 });
+      socket.close();
+    });
+    socket.once('close', (code, reason) => resolve({ code, reason: reason.toString(), received }));
+    socket.once('error', (error) => {
+      if (!/Unexpected server response/.test(error.message)) reject(error);
+    });
+  });
+}
+const codeOf = async (url: string, options: { origin?: string } = {}) => (await outcome(url, options)).code;
+
 let server: TestServer | undefined;
 const savedOrigin = process.env.ORIGIN;
 afterEach(async () => {
@@ -48,7 +75,7 @@ describe('upgrade hook', () => {
     client.close();
   });
 
-  it("refuses with 401 for LiveError('UNAUTHORIZED'), 403 for any other LiveError", async () => {
+  it("refuses by closing at once with 4401 for LiveError('UNAUTHORIZED'), 4403 for any other, the message as reason", async () => {
     const { url } = await start({
       upgrade: ({ url }) => {
         const as = url.searchParams.get('as');
@@ -58,10 +85,36 @@ describe('upgrade hook', () => {
         return { as };
       }
     });
-    expect(await upgradeStatus(`${url}?as=nobody`)).toBe(401);
-    expect(await upgradeStatus(`${url}?as=banned`)).toBe(403);
-    expect(await upgradeStatus(`${url}?as=other`)).toBe(403);
-    expect(await upgradeStatus(`${url}?as=ada`)).toBe(101);
+    expect(await outcome(`${url}?as=nobody`)).toEqual({ code: 4401, reason: 'Log in first', received: 0 });
+    expect(await outcome(`${url}?as=banned`)).toEqual({ code: 4403, reason: 'Banned', received: 0 });
+    expect(await outcome(`${url}?as=other`)).toEqual({ code: 4403, reason: 'Close a tab', received: 0 });
+    expect(await codeOf(`${url}?as=ada`)).toBe(101);
+    expect(server!.runtime.connections.size).toBeLessThanOrEqual(1);
+  });
+
+  it('bounds the close reason to the 123 bytes a close frame carries, at a character boundary', async () => {
+    const { url } = await start({
+      upgrade: () => {
+        throw new LiveError('UNAUTHORIZED', 'é'.repeat(100));
+      }
+    });
+    const { code, reason } = await outcome(url);
+    expect(code).toBe(4401);
+    expect(Buffer.byteLength(reason!)).toBeLessThanOrEqual(123);
+    expect(reason).toBe(`${'é'.repeat(60)}…`);
+  });
+
+  it('runs no open or close hook for a refused upgrade', async () => {
+    const seen: string[] = [];
+    const { url } = await start({
+      upgrade: () => {
+        throw new LiveError('FORBIDDEN', 'No');
+      },
+      open: () => void seen.push('open'),
+      close: () => void seen.push('close')
+    });
+    expect(await codeOf(url)).toBe(4403);
+    expect(seen).toEqual([]);
   });
 
   it('refuses with 500 and logs the error when the hook crashes; the next upgrade works', async () => {
@@ -131,20 +184,20 @@ describe('open and close hooks', () => {
 });
 
 describe('origins', () => {
-  it('accepts the same host, refuses another origin with 403', async () => {
+  it('accepts the same host, refuses another origin by closing at once with 4403, sending nothing', async () => {
     const { url, port } = await start({});
-    expect(await upgradeStatus(url, { origin: `http://127.0.0.1:${port}` })).toBe(101);
-    expect(await upgradeStatus(url, { origin: 'https://evil.example' })).toBe(403);
-    expect(await upgradeStatus(url, { origin: `http://127.0.0.1:${port + 1}` })).toBe(403);
-    expect(await upgradeStatus(url, { origin: 'null' })).toBe(403);
-    expect(await upgradeStatus(url, { origin: 'not a url' })).toBe(403);
+    expect(await codeOf(url, { origin: `http://127.0.0.1:${port}` })).toBe(101);
+    expect(await outcome(url, { origin: 'https://evil.example' })).toEqual({ code: 4403, reason: 'Origin not allowed', received: 0 });
+    expect(await codeOf(url, { origin: `http://127.0.0.1:${port + 1}` })).toBe(4403);
+    expect(await codeOf(url, { origin: 'null' })).toBe(4403);
+    expect(await codeOf(url, { origin: 'not a url' })).toBe(4403);
   });
 
   it('accepts origins listed in options.origins', async () => {
     const { url } = await start({}, ['https://admin.example.com']);
-    expect(await upgradeStatus(url, { origin: 'https://admin.example.com' })).toBe(101);
-    expect(await upgradeStatus(url, { origin: 'http://admin.example.com' })).toBe(403);
-    expect(await upgradeStatus(url, { origin: 'https://admin.example.com.evil.example' })).toBe(403);
+    expect(await codeOf(url, { origin: 'https://admin.example.com' })).toBe(101);
+    expect(await codeOf(url, { origin: 'http://admin.example.com' })).toBe(4403);
+    expect(await codeOf(url, { origin: 'https://admin.example.com.evil.example' })).toBe(4403);
   });
 
   it("accepts any origin with '*'", async () => {
@@ -155,16 +208,16 @@ describe('origins', () => {
   it('accepts the origin in process.env.ORIGIN (adapter-node)', async () => {
     process.env.ORIGIN = 'https://my-app.example.com';
     const { url } = await start({});
-    expect(await upgradeStatus(url, { origin: 'https://my-app.example.com' })).toBe(101);
-    expect(await upgradeStatus(url, { origin: 'https://other.example.com' })).toBe(403);
+    expect(await codeOf(url, { origin: 'https://my-app.example.com' })).toBe(101);
+    expect(await codeOf(url, { origin: 'https://other.example.com' })).toBe(4403);
   });
 
   it('refuses (does not crash) when process.env.ORIGIN is not a URL', async () => {
     vi.spyOn(console, 'error').mockImplementation(() => {});
     process.env.ORIGIN = 'my-app.example.com';
     const { url, port } = await start({});
-    expect(await upgradeStatus(url, { origin: 'https://other.example.com' })).toBe(403);
-    expect(await upgradeStatus(url, { origin: `http://127.0.0.1:${port}` })).toBe(101);
+    expect(await codeOf(url, { origin: 'https://other.example.com' })).toBe(4403);
+    expect(await codeOf(url, { origin: `http://127.0.0.1:${port}` })).toBe(101);
   });
 
   it('accepts a client that sends no Origin (not a browser)', async () => {
@@ -180,7 +233,7 @@ describe('origins', () => {
   it('runs the upgrade hook only for allowed origins', async () => {
     let calls = 0;
     const { url } = await start({ upgrade: () => void calls++ });
-    expect(await upgradeStatus(url, { origin: 'https://evil.example' })).toBe(403);
+    expect(await codeOf(url, { origin: 'https://evil.example' })).toBe(4403);
     expect(calls).toBe(0);
   });
 });

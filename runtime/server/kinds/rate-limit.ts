@@ -1,7 +1,8 @@
 /**
  * `live.rateLimit({ points, window }, fn)`: at most `points` calls in any `window` ms, per user
- * (`ctx.user.id` when the user has one) or else per connection. A call over the limit is
- * refused with `RATE_LIMITED` and `details.retryAfter`, the ms until one more call fits.
+ * (`ctx.user.id` when the user has one) or else per connection; with `key: 'address'`, per
+ * client address, which a guest keeps across reconnects. A call over the limit is refused with
+ * `RATE_LIMITED` and `details.retryAfter`, the ms until one more call fits.
  *
  * The window slides: each key keeps the times of its last `points` calls (never more), and
  * keys idle for a whole window are swept, so memory follows the callers of the last window.
@@ -20,8 +21,18 @@ export interface RateLimitOptions {
   points: number;
   /** Window length in ms. */
   window: number;
-  /** Who is limited; default the user's `id`, or the connection when there is none. */
-  key?: (ctx: LiveContext) => string;
+  /**
+   * Who is limited: by default the user's `id`, or the connection when there is none (a guest
+   * who reconnects starts afresh); `'address'` counts every call from one client address
+   * together (`ctx.address`; behind a proxy, set adapter-node's ADDRESS_HEADER); a function
+   * picks any other grouping.
+   */
+  key?: 'address' | ((ctx: LiveContext) => string);
+}
+
+/** The client's address as a rate-limit key (a call from server rendering has none: one key for all of those). */
+function addressOf(ctx: LiveContext): string {
+  return `address:${ctx.address ?? 'server'}`;
 }
 
 /** A sliding-window log of call times per key, with its clock injectable for tests. */
@@ -69,7 +80,11 @@ export function rateLimit<Args extends unknown[], Result>(
   if (!Number.isFinite(window) || window <= 0) throw new TypeError(`live.rateLimit: window must be a positive number of ms; got ${String(window)}`);
   const inner = handlerKind(fn) === 'live' ? (fn as LiveFunction<Args, Result>).fn : fn;
   if (typeof inner !== 'function') throw new TypeError('live.rateLimit(options, fn): fn must be a function or a live() handler');
-  const keyOf = options.key ?? identityOf;
+  const { key } = options;
+  if (key !== undefined && key !== 'address' && typeof key !== 'function') {
+    throw new TypeError(`live.rateLimit: key must be 'address' or a function (ctx) => string; got ${typeof key === 'string' ? JSON.stringify(key) : typeof key}`);
+  }
+  const keyOf = key === 'address' ? addressOf : (key ?? identityOf);
   const limiter = new SlidingWindow(points, window);
   return {
     [HANDLER]: 'live',
