@@ -93,9 +93,9 @@ export class Runtime implements DispatchContext, SsrRuntime {
     const previous = this.registry;
     previous.deactivate();
     try {
-      next.activate((entry) => this.activationHost(entry));
+      next.activate((entry) => this.activationHost(entry, next));
     } catch (error) {
-      previous.activate((entry) => this.activationHost(entry));
+      previous.activate((entry) => this.activationHost(entry, previous));
       throw error;
     }
     this.registry = next;
@@ -120,13 +120,14 @@ export class Runtime implements DispatchContext, SsrRuntime {
     }
   }
 
-  private activationHost(entry: RegistryEntry): ActivationHost {
+  private activationHost(entry: RegistryEntry, registry: Registry): ActivationHost {
     return {
       path: entry.path,
       name: entry.name,
       file: entry.module.file,
       publish: (topic, event, data) => this.publish(topic, event, data),
       listen: (topic, listener) => this.topics.listen(topic, listener),
+      ownedElsewhere: (topic) => registry.ownersOf(topic).some((owner) => owner !== entry.module),
       telemetry: this.telemetry,
       reportError: (error, where) => this.logError(error, `${entry.module.file} ${where}`)
     };
