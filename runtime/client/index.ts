@@ -71,7 +71,7 @@ export type RoomClient<Data, Member, Actions> = {
   readonly [K in keyof Actions]: Actions[K] extends (ctx: any, ...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
 };
 
-const idleStatus = signal<ConnectionStatus>({ state: 'idle', attempts: 0, latency: null, connection: null });
+const idleStatus = signal<ConnectionStatus>({ state: 'idle', attempts: 0, latency: null, connectionId: null, connection: null });
 
 /** The page's connection: state, reconnect attempts, latency, and why the server refused it. */
 export const connection: Readable<ConnectionStatus> = {

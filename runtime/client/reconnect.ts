@@ -40,7 +40,7 @@ export function opened(socket: LiveSocket, connection: string, maxFrame: number)
   socket.maxFrame = maxFrame;
   socket.ready = true;
   socket.pingSent.clear();
-  setStatus(socket, { state: 'open', attempts: 0, connection });
+  setStatus(socket, { state: 'open', attempts: 0, connectionId: connection });
   // Resubscribe everything, then send the calls that waited for the socket (only calls wait:
   // see offline.ts). Calls that timed out meanwhile are not sent late: their caller has moved on.
   const queued = socket.takeQueued().filter((m) => socket.calls.has(m.id));
@@ -67,12 +67,12 @@ function closed(socket: LiveSocket, ws: WebSocket, code: number, reason: string)
   if (refusal) return refused(socket, new RpcError(refusal, reason || `The server refused the connection (${refusal})`));
   // Only the call table's placeholder left, and no subscription: nothing to reconnect for.
   if (socket.calls.size === 1 && socket.subscriptions.size === 0) {
-    setStatus(socket, { state: 'idle', connection: null });
+    setStatus(socket, { state: 'idle', connectionId: null });
     return;
   }
   const cap = Math.min(socket.options.maxDelay, socket.options.baseDelay * 2 ** socket.attempts);
   socket.attempts++;
-  setStatus(socket, { state: 'reconnecting', attempts: socket.attempts, connection: null });
+  setStatus(socket, { state: 'reconnecting', attempts: socket.attempts, connectionId: null });
   socket.reconnectTimer = setTimeout(() => {
     socket.reconnectTimer = undefined;
     connect(socket);
@@ -82,7 +82,7 @@ function closed(socket: LiveSocket, ws: WebSocket, code: number, reason: string)
 /** Every call fails with the refusal, and every store reports it; the stores stay, to load again after reconnect(). */
 function refused(socket: LiveSocket, error: RpcError): void {
   socket.refusal = error;
-  setStatus(socket, { state: 'refused', code: error.code, reason: error.message, connection: null });
+  setStatus(socket, { state: 'refused', code: error.code, reason: error.message, connectionId: null });
   socket.takeQueued();
   socket.binaryOutbox.clear();
   for (const [id] of socket.calls) if (id !== 0) socket.fail(id, error);

@@ -64,7 +64,7 @@ const REUSED_QUEUE = 64;
 
 /** Internal to runtime/client: its fields are shared with the files of its parts (see above). */
 export class LiveSocket {
-  readonly status = signal<ConnectionStatus>({ state: 'idle', attempts: 0, latency: null, connection: null });
+  readonly status = signal<ConnectionStatus>({ state: 'idle', attempts: 0, latency: null, connectionId: null, connection: null });
   ws: WebSocket | undefined;
   /** True from the server's hello until the socket goes: only then is anything sent. */
   ready = false;

@@ -18,7 +18,9 @@ export interface ConnectionStatus {
   attempts: number;
   /** Round trip of the last ping, in ms. */
   latency: number | null;
-  /** The server's id for this connection. */
+  /** The server's id for this connection: what its calls see as `ctx.connectionId`. */
+  connectionId: string | null;
+  /** @deprecated The old name of `connectionId`. */
   connection: string | null;
   /** While `refused`: `UNAUTHORIZED` (close code 4401) or `FORBIDDEN` (4403). */
   code?: string;
@@ -26,8 +28,10 @@ export interface ConnectionStatus {
   reason?: string;
 }
 
-export function setStatus(socket: LiveSocket, patch: Partial<ConnectionStatus>): void {
-  socket.status.set({ ...socket.status.get(), ...patch });
+export function setStatus(socket: LiveSocket, patch: Partial<Omit<ConnectionStatus, 'connection'>>): void {
+  const next = { ...socket.status.get(), ...patch };
+  next.connection = next.connectionId;
+  socket.status.set(next);
 }
 
 /** Measures a round trip; the result lands in `status.latency` when the pong arrives. */

@@ -265,7 +265,9 @@ describe('reconnect', () => {
       { state: 'reconnecting', attempts: 3 },
       { state: 'open', attempts: 0 }
     ]);
-    expect(socket.status.get().connection).toMatch(/^c/);
+    // The id calls see as ctx.connectionId, under the same name here; `connection` is its old name.
+    expect(socket.status.get().connectionId).toMatch(/^c/);
+    expect(socket.status.get().connection).toBe(socket.status.get().connectionId);
   });
 
   it('goes idle instead of reconnecting when nothing needs the socket', async () => {
@@ -274,7 +276,7 @@ describe('reconnect', () => {
     await socket.call('app/echo', []);
     dropAll(server!);
     await until(socket.status, (s) => s.state === 'idle', 'idle');
-    expect(socket.status.get()).toMatchObject({ state: 'idle', connection: null });
+    expect(socket.status.get()).toMatchObject({ state: 'idle', connectionId: null, connection: null });
     // And opens again on the next use.
     expect(await socket.call('app/echo', ['again'])).toEqual(['again']);
   });
