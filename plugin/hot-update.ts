@@ -51,18 +51,32 @@ function mtimeOf(file: string): number | undefined {
   }
 }
 
+function contentOf(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Replays a save the watcher dropped: shortly after a change, if the file was written again
  * since, Vite's `change` event is emitted for it, so the last save always takes effect.
+ *
+ * For a live module, "written again" means its content differs from the source its export
+ * table was read from (`parsed`): the reloader evaluates that source, and two saves within one
+ * tick of the file system's clock leave the same mtime, so an mtime alone can miss the last.
  */
-export function trailingEdge(watcher: FSWatcher) {
+export function trailingEdge(watcher: FSWatcher, parsed: (file: string) => string | undefined = () => undefined) {
   const timers = new Map<string, ReturnType<typeof setTimeout>>();
   return (file: string) => {
     const seen = mtimeOf(file);
     clearTimeout(timers.get(file));
     const timer = setTimeout(() => {
       timers.delete(file);
-      if (mtimeOf(file) !== seen && seen !== undefined) watcher.emit('change', file);
+      const source = parsed(file);
+      const stale = source !== undefined ? contentOf(file) !== source : mtimeOf(file) !== seen && seen !== undefined;
+      if (stale) watcher.emit('change', file);
     }, WATCHER_THROTTLE_MS * 2);
     timer.unref?.();
     timers.set(file, timer);

@@ -104,7 +104,7 @@ export function hmrPlugin(api: RealtimeApi): Plugin {
 
       if (environment.name !== 'ssr' || !api.reloader) return;
       const reloader = api.reloader;
-      recheck ??= trailingEdge(options.server.watcher);
+      recheck ??= trailingEdge(options.server.watcher, (changed) => api.project?.sourceOf(changed));
       if (type === 'update') recheck(file);
       if (modulePath !== undefined) {
         await sync(project, options);
