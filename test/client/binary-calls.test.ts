@@ -5,24 +5,19 @@
 import { describe, expect, it } from 'vitest';
 import { callBinary } from '../../runtime/client/binary-calls.js';
 import { live } from '../../runtime/server/index.js';
-import { clientSocket, connectionProxy, until, useClientTests, type ConnectionProxy } from '../helpers/client.js';
-import { module, startServer, type TestServer } from '../helpers/server.js';
+import { clientSocket, connectionProxy, until, useProxiedClientTests, type ConnectionProxy, type ProxiedServer } from '../helpers/client.js';
+import { module, startServer } from '../helpers/server.js';
 
-let server: TestServer | undefined;
-let proxy: ConnectionProxy | undefined;
-useClientTests(async () => {
-  await proxy?.close();
-  proxy = undefined;
-  await server?.close();
-  server = undefined;
-});
+/** The test's server and the proxy in front of it, closed after each test. */
+const net: ProxiedServer = {};
+useProxiedClientTests(net);
 
 const reverse = live.binary((_ctx, data: Uint8Array, label?: string) => (label === 'size' ? data.length : data.slice().reverse()));
 
 async function start(): Promise<ConnectionProxy> {
-  server = await startServer({ modules: [module('files', { reverse })] });
-  proxy = await connectionProxy(server.url);
-  return proxy;
+  net.server = await startServer({ modules: [module('files', { reverse })] });
+  net.proxy = await connectionProxy(net.server.url);
+  return net.proxy;
 }
 
 describe('binary calls', () => {

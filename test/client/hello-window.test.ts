@@ -6,26 +6,21 @@
 import { describe, expect, it } from 'vitest';
 import { createStream } from '../../runtime/client/stream.js';
 import { live } from '../../runtime/server/index.js';
-import { clientSocket, connectionProxy, current, record, until, useClientTests, type ConnectionProxy } from '../helpers/client.js';
-import { module, startServer, waitFor, type TestServer } from '../helpers/server.js';
+import { clientSocket, connectionProxy, current, record, until, useProxiedClientTests, type ProxiedServer } from '../helpers/client.js';
+import { module, startServer, waitFor } from '../helpers/server.js';
 
-let server: TestServer | undefined;
-let proxy: ConnectionProxy | undefined;
-const cleanups = useClientTests(async () => {
-  await proxy?.close();
-  proxy = undefined;
-  await server?.close();
-  server = undefined;
-});
+/** The test's server and the proxy in front of it, closed after each test. */
+const net: ProxiedServer = {};
+const cleanups = useProxiedClientTests(net);
 
 describe('a store subscribed between open and hello', () => {
   it('is subscribed once, loads, and stays ready', async () => {
-    server = await startServer({
+    net.server = await startServer({
       modules: [module('app', { feed: live.stream('feed', () => ['feed']), news: live.stream('news', () => ['news']), echo: live((_ctx, x: unknown) => x) })]
     });
-    proxy = await connectionProxy(server.url);
-    proxy.holdServerFrames = true;
-    const socket = clientSocket(proxy.url);
+    net.proxy = await connectionProxy(net.server.url);
+    net.proxy!.holdServerFrames = true;
+    const socket = clientSocket(net.proxy!.url);
     cleanups.push(() => socket.ws?.close());
 
     const feed = createStream<string[]>(() => socket, 'app/feed', []);
@@ -36,7 +31,7 @@ describe('a store subscribed between open and hello', () => {
     const news = createStream<string[]>(() => socket, 'app/news', []);
     const newsValues = record(news);
     cleanups.push(newsValues.stop);
-    proxy.release();
+    net.proxy!.release();
 
     await until(feed.status, (s) => s === 'ready', 'feed ready');
     await until(news.status, (s) => s === 'ready', 'news ready');
@@ -46,7 +41,7 @@ describe('a store subscribed between open and hello', () => {
     expect([current(news.status), current(news.error)]).toEqual(['ready', null]);
     expect(feedValues.values.at(-1)).toEqual(['feed']);
     expect(newsValues.values.at(-1)).toEqual(['news']);
-    const [connection] = server.runtime.connections.values();
+    const [connection] = net.server!.runtime.connections.values();
     expect(connection!.subscriptions.size).toBe(2);
 
     // Leaving ends both on the server: none is left behind.

@@ -7,27 +7,22 @@ import { describe, expect, it } from 'vitest';
 import { RpcError } from '../../runtime/client/rpc-error.js';
 import { ErrorCode } from '../../runtime/protocol.js';
 import { live } from '../../runtime/server/index.js';
-import { clientSocket, connectionProxy, useClientTests, type ConnectionProxy } from '../helpers/client.js';
-import { module, startServer, type TestServer } from '../helpers/server.js';
+import { clientSocket, connectionProxy, useProxiedClientTests, type ConnectionProxy, type ProxiedServer } from '../helpers/client.js';
+import { module, startServer } from '../helpers/server.js';
 
-let server: TestServer | undefined;
-let proxy: ConnectionProxy | undefined;
-useClientTests(async () => {
-  await proxy?.close();
-  proxy = undefined;
-  await server?.close();
-  server = undefined;
-});
+/** The test's server and the proxy in front of it, closed after each test. */
+const net: ProxiedServer = {};
+useProxiedClientTests(net);
 
 let runs = 0;
 
 /** A server behind a proxy that holds its hello: the client stays offline until `proxy.release()`. */
 async function offline(): Promise<ConnectionProxy> {
   runs = 0;
-  server = await startServer({ modules: [module('app', { count: live(() => ++runs) })] });
-  proxy = await connectionProxy(server.url);
-  proxy.holdServerFrames = true;
-  return proxy;
+  net.server = await startServer({ modules: [module('app', { count: live(() => ++runs) })] });
+  net.proxy = await connectionProxy(net.server.url);
+  net.proxy.holdServerFrames = true;
+  return net.proxy;
 }
 
 describe('the offline outbox', () => {

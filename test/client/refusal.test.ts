@@ -8,22 +8,17 @@ import { RpcError } from '../../runtime/client/index.js';
 import { reopen } from '../../runtime/client/reconnect.js';
 import { createStream } from '../../runtime/client/stream.js';
 import { live } from '../../runtime/server/index.js';
-import { clientSocket, connectionProxy, current, record, until, useClientTests, type ConnectionProxy } from '../helpers/client.js';
-import { module, startServer, type TestServer } from '../helpers/server.js';
+import { clientSocket, connectionProxy, current, record, until, useProxiedClientTests, type ConnectionProxy, type ProxiedServer } from '../helpers/client.js';
+import { module, startServer } from '../helpers/server.js';
 
-let server: TestServer | undefined;
-let proxy: ConnectionProxy | undefined;
-const cleanups = useClientTests(async () => {
-  await proxy?.close();
-  proxy = undefined;
-  await server?.close();
-  server = undefined;
-});
+/** The test's server and the proxy in front of it, closed after each test. */
+const net: ProxiedServer = {};
+const cleanups = useProxiedClientTests(net);
 
 async function start(): Promise<ConnectionProxy> {
-  server = await startServer({ modules: [module('app', { feed: live.stream('feed', () => ['item']), echo: live((_ctx, x: unknown) => x) })] });
-  proxy = await connectionProxy(server.url);
-  return proxy;
+  net.server = await startServer({ modules: [module('app', { feed: live.stream('feed', () => ['item']), echo: live((_ctx, x: unknown) => x) })] });
+  net.proxy = await connectionProxy(net.server.url);
+  return net.proxy;
 }
 
 /** Long enough for many reconnect attempts at the test sockets' backoff (at most 40 ms each). */
@@ -78,7 +73,7 @@ describe('a refused socket', () => {
     const values = record(feed);
     cleanups.push(values.stop);
     await until(feed.status, (s) => s === 'ready', 'ready');
-    for (const conn of server!.runtime.connections.values()) conn.socket.close(4000, 'going away');
+    for (const conn of net.server!.runtime.connections.values()) conn.socket.close(4000, 'going away');
     await until(socket.status, (s) => s.state === 'reconnecting', 'reconnecting');
     await until(socket.status, (s) => s.state === 'open', 'open again');
   });

@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { LiveSocket, type SocketOptions } from '../../runtime/client/socket.js';
 import type { Readable } from '../../runtime/client/store.js';
+import type { TestServer } from './server.js';
 
 /** Installs ws's WebSocket as `globalThis.WebSocket` (Node 20 has none); returns the undo. */
 export function useNodeWebSocket(): () => void {
@@ -152,4 +153,23 @@ export function current<T>(store: Readable<T>): T {
   let value!: T;
   store.subscribe((v) => (value = v))();
   return value;
+}
+
+/** A client test's server and the proxy in front of it (see useProxiedClientTests). */
+export interface ProxiedServer {
+  server?: TestServer;
+  proxy?: ConnectionProxy;
+}
+
+/**
+ * `useClientTests` for tests that put a ConnectionProxy in front of a real server: after each
+ * test the proxy and then the server in `net` are closed and cleared.
+ */
+export function useProxiedClientTests(net: ProxiedServer): (() => void)[] {
+  return useClientTests(async () => {
+    await net.proxy?.close();
+    net.proxy = undefined;
+    await net.server?.close();
+    net.server = undefined;
+  });
 }
