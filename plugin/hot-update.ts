@@ -63,18 +63,19 @@ function contentOf(file: string): string | undefined {
  * Replays a save the watcher dropped: shortly after a change, if the file was written again
  * since, Vite's `change` event is emitted for it, so the last save always takes effect.
  *
- * For a live module, "written again" means its content differs from the source its export
- * table was read from (`parsed`): the reloader evaluates that source, and two saves within one
- * tick of the file system's clock leave the same mtime, so an mtime alone can miss the last.
+ * For a live module, "written again" means its content differs from what its last save read
+ * (`lastRead`, parsed or not): the reloader evaluates the source it read, and two saves within
+ * one tick of the file system's clock leave the same mtime, so an mtime alone can miss the last.
+ * A file that does not parse is not replayed while it stays as it was read.
  */
-export function trailingEdge(watcher: FSWatcher, parsed: (file: string) => string | undefined = () => undefined) {
+export function trailingEdge(watcher: FSWatcher, lastRead: (file: string) => string | undefined = () => undefined) {
   const timers = new Map<string, ReturnType<typeof setTimeout>>();
   return (file: string) => {
     const seen = mtimeOf(file);
     clearTimeout(timers.get(file));
     const timer = setTimeout(() => {
       timers.delete(file);
-      const source = parsed(file);
+      const source = lastRead(file);
       const stale = source !== undefined ? contentOf(file) !== source : mtimeOf(file) !== seen && seen !== undefined;
       if (stale) watcher.emit('change', file);
     }, WATCHER_THROTTLE_MS * 2);

@@ -28,6 +28,8 @@ export function hmrPlugin(api: RealtimeApi): Plugin {
   /** `$live/x` paths a page asked for before the file existed. */
   const missing = new Set<string>();
   let recheck: ((file: string) => void) | undefined;
+  /** What the last save of each live module read, parsed or not (see trailingEdge). */
+  const lastRead = new Map<string, string>();
 
   const sync = (project: LiveProject, options: HotUpdateOptions) => {
     const key = `${options.type}:${options.file}:${options.timestamp}`;
@@ -39,6 +41,8 @@ export function hmrPlugin(api: RealtimeApi): Plugin {
         // Vite's read() waits out a write in progress: the watcher can fire between a save's
         // truncate and its write, and a plain read would see an empty or partial file.
         const code = options.type === 'delete' ? undefined : await options.read();
+        if (code === undefined) lastRead.delete(options.file);
+        else lastRead.set(options.file, code);
         change = project.update(options.file, code);
       } catch {
         ok = false; // the reloader reports it, with its position
@@ -104,7 +108,7 @@ export function hmrPlugin(api: RealtimeApi): Plugin {
 
       if (environment.name !== 'ssr' || !api.reloader) return;
       const reloader = api.reloader;
-      recheck ??= trailingEdge(options.server.watcher, (changed) => api.project?.sourceOf(changed));
+      recheck ??= trailingEdge(options.server.watcher, (changed) => lastRead.get(changed));
       if (type === 'update') recheck(file);
       if (modulePath !== undefined) {
         await sync(project, options);
