@@ -16,7 +16,7 @@ import type { Connection, Subscription } from './connection.js';
 import { isLiveError, LiveError } from './errors.js';
 import type { LiveContext } from './context.js';
 import { messageId, readClientMessage, type Limits } from './limits.js';
-import type { Registry, RegistryEntry } from './registry.js';
+import type { ModuleRecord, Registry, RegistryEntry } from './registry.js';
 import { initOnce } from './shared-init.js';
 import { isSubscribable } from './subscribable.js';
 import type { Telemetry } from './telemetry.js';
@@ -56,11 +56,16 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
 
-/** Runs the guards of the entry's module; a check returning false refuses with FORBIDDEN. */
-export async function runGuards(entry: RegistryEntry, ctx: LiveContext): Promise<void> {
-  for (const check of entry.module.guards) {
+/** Runs a module's guards; a check returning false refuses with FORBIDDEN. */
+async function runModuleGuards(module: ModuleRecord, ctx: LiveContext): Promise<void> {
+  for (const check of module.guards) {
     if ((await check(ctx)) === false) throw new LiveError(ErrorCode.FORBIDDEN, 'Forbidden');
   }
+}
+
+/** Runs the guards of the entry's module. */
+export function runGuards(entry: RegistryEntry, ctx: LiveContext): Promise<void> {
+  return runModuleGuards(entry.module, ctx);
 }
 
 /**
@@ -70,10 +75,7 @@ export async function runGuards(entry: RegistryEntry, ctx: LiveContext): Promise
  */
 export async function runTopicOwnerGuards(dc: Pick<DispatchContext, 'registry'>, entry: RegistryEntry, topic: string, ctx: LiveContext): Promise<void> {
   for (const owner of dc.registry.ownersOf(topic)) {
-    if (owner === entry.module) continue;
-    for (const check of owner.guards) {
-      if ((await check(ctx)) === false) throw new LiveError(ErrorCode.FORBIDDEN, 'Forbidden');
-    }
+    if (owner !== entry.module) await runModuleGuards(owner, ctx);
   }
 }
 
