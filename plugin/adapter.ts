@@ -34,6 +34,8 @@ if (!runtime) {
   throw new Error('svelte-realtime: the live modules were not registered. Is realtime() in the plugins of vite.config?');
 }
 runtime.attach(server.server);
+// SIGTERM/SIGINT: sockets close with 1012 once their calls answer, jobs stop, onDispose runs.
+runtime.stopOnSignals();
 process.on('sveltekit:shutdown', () => runtime.close());
 
 export * from './http.js';

@@ -5,11 +5,15 @@
  * subscription resumes from its last position (see resubscribe.ts) and the calls that waited
  * are sent.
  *
+ * A server that stops gracefully closes with 1012 once it has answered every call it ran: the
+ * calls it did not answer never ran there, so they are sent again on the next socket. After any
+ * other drop a call already sent may have run, and fails with DISCONNECTED.
+ *
  * A socket the server refuses (it accepts the upgrade and closes at once with 4401 or 4403) is
  * final: every call and store fails with that code and nothing retries until the app calls
  * `reconnect()` (reopen here), for example after a login.
  */
-import { ErrorCode, SOCKET_PATH } from '../protocol.js';
+import { ErrorCode, SOCKET_PATH, type ClientMessage } from '../protocol.js';
 import { resubscribe } from './resubscribe.js';
 import { RpcError } from './rpc-error.js';
 import { setStatus, type ConnectionStatus } from './status.js';
@@ -18,6 +22,8 @@ import type { LiveSocket } from './socket.js';
 
 /** The close codes a refusal arrives with, and the error code each stands for. */
 const REFUSALS: Record<number, string> = { 4401: ErrorCode.UNAUTHORIZED, 4403: ErrorCode.FORBIDDEN };
+/** "Service restart": the server's graceful close (runtime/server/shutdown.ts). */
+const CLOSE_RESTART = 1012;
 
 export function connect(socket: LiveSocket): void {
   if (socket.ws || socket.reconnectTimer || typeof WebSocket === 'undefined') return;
@@ -49,20 +55,30 @@ export function opened(socket: LiveSocket, connection: string, maxFrame: number)
   socket.flush();
 }
 
-/** The socket is gone: calls it carried may have run, so they fail; topics are named again by the next. */
-function drop(socket: LiveSocket): void {
+/**
+ * The socket is gone: calls it carried may have run, so they fail, unless the server closed
+ * with 1012 (it ran none of them: they go first on the next socket). Topics are named again by
+ * the next socket.
+ */
+function drop(socket: LiveSocket, code: number): void {
   socket.ws = undefined;
   socket.ready = false;
   forgetTopics(socket);
+  const again: ClientMessage[] = [];
   for (const [id, call] of socket.calls) {
     if (!call.sent) continue;
-    socket.fail(id, new RpcError(ErrorCode.DISCONNECTED, 'The connection dropped before the server answered; the call may or may not have run'));
+    if (code === CLOSE_RESTART && call.message) {
+      call.sent = false;
+      again.push(call.message);
+    } else socket.fail(id, new RpcError(ErrorCode.DISCONNECTED, 'The connection dropped before the server answered; the call may or may not have run'));
   }
+  socket.outbox = again.concat(socket.takeQueued());
+  socket.queued = socket.outbox.length;
 }
 
 function closed(socket: LiveSocket, ws: WebSocket, code: number, reason: string): void {
   if (socket.ws !== ws) return;
-  drop(socket);
+  drop(socket, code);
   const refusal = REFUSALS[code];
   if (refusal) return refused(socket, new RpcError(refusal, reason || `The server refused the connection (${refusal})`));
   // Only the call table's placeholder left, and no subscription: nothing to reconnect for.
@@ -115,7 +131,7 @@ export function reopen(socket: LiveSocket): Promise<ConnectionStatus> {
   if (ws) {
     ws.onclose = ws.onmessage = null;
     ws.close(1000);
-    drop(socket);
+    drop(socket, 1000);
   }
   setStatus(socket, { code: undefined, reason: undefined });
   connect(socket);

@@ -39,6 +39,8 @@ export interface PendingCall {
   path: string;
   /** True once written to an open socket (a drop then fails it, since it may have run). */
   sent: boolean;
+  /** The call's message, kept to send it again after a server's graceful close (1012) that did not run it; none for binary calls. */
+  message?: ClientMessage;
 }
 
 export interface SocketOptions {
@@ -117,7 +119,7 @@ export class LiveSocket {
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
       const message: ClientMessage = { t: 'call', id, path, args };
-      this.track(id, { resolve, reject, deadline: performance.now() + this.options.timeout, path, sent: false });
+      this.track(id, { resolve, reject, deadline: performance.now() + this.options.timeout, path, sent: false, message });
       this.enqueue(message);
     });
   }

@@ -30,6 +30,7 @@ import { Telemetry } from './telemetry.js';
 import { OUTPUT_CHECK_MS, OutputBudget } from './output-budget.js';
 import { isSubscribable } from './subscribable.js';
 import { Topics } from './topics.js';
+import { drainConnections, shutdownDeadlineFromEnvironment, stopOnSignals } from './shutdown.js';
 
 export interface RuntimeOptions {
   /** Full errors with stacks to clients; set by the plugin from Vite's mode. */
@@ -78,6 +79,8 @@ export class Runtime implements DispatchContext, SsrRuntime {
   /** Sockets open or being opened, in all and per client address (see `reserve`). */
   private sockets = 0;
   private readonly socketsPerAddress = new Map<string, number>();
+  /** Set by `shutdown()`: new sockets are refused and frames from open ones are not run. */
+  private stopping: Promise<void> | undefined;
 
   /**
    * Replaces the registered modules, hooks and options in one step. If any module fails to
@@ -150,12 +153,14 @@ export class Runtime implements DispatchContext, SsrRuntime {
 
   /** Every active `live.cron` job with its schedule, state and last runs (for the DevTools). */
   cronJobs(): CronJobInfo[] {
-    const jobs: CronJobInfo[] = [];
+    return [...this.activeCronJobs()].map((job) => job.info());
+  }
+
+  private *activeCronJobs(): Generator<NonNullable<LiveCron<unknown>['job']>> {
     for (const { path, kind } of this.registry.list()) {
       const job = kind === 'cron' ? (this.registry.get(path)!.handler as LiveCron<unknown>).job : undefined;
-      if (job) jobs.push(job.info());
+      if (job) yield job;
     }
-    return jobs;
   }
 
   /**
@@ -205,8 +210,38 @@ export class Runtime implements DispatchContext, SsrRuntime {
     return ssrLoad(this, path, args, event);
   }
 
-  /** Closes every connection and stops timers. */
+  /**
+   * Stops gracefully (see shutdown.ts): no new sockets, jobs stopped, each socket closed with
+   * 1012 once its calls in flight have answered (1001 for those still running at `deadlineMs`),
+   * then handlers deactivated and `onDispose` cleanups run. Resolves when all of that is done;
+   * calling it again returns the same promise.
+   */
+  shutdown(deadlineMs = shutdownDeadlineFromEnvironment()): Promise<void> {
+    this.stopping ??= (async () => {
+      for (const job of this.activeCronJobs()) job.stop();
+      await drainConnections(this.connections, deadlineMs);
+      await this.stop();
+    })();
+    return this.stopping;
+  }
+
+  /**
+   * The production server's signal handling: the first SIGTERM or SIGINT runs `shutdown()` and
+   * exits; a second exits at once. Returns the function that removes the handlers. A bad
+   * `SHUTDOWN_TIMEOUT` throws here, at start-up, rather than when the deploy comes.
+   */
+  stopOnSignals(): () => void {
+    const deadlineMs = shutdownDeadlineFromEnvironment();
+    return stopOnSignals(() => this.shutdown(deadlineMs));
+  }
+
+  /** Closes every connection at once (1001) and stops timers; `onDispose` cleanups run in the background. */
   close(): void {
+    void this.stop();
+  }
+
+  /** Closes what is left open and runs the cleanups; safe to call twice. */
+  private stop(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.outputCheck) clearInterval(this.outputCheck);
     this.heartbeat = this.outputCheck = undefined;
@@ -215,8 +250,8 @@ export class Runtime implements DispatchContext, SsrRuntime {
     this.wss?.close();
     this.wss = undefined;
     this.registry.deactivate();
-    void runCleanups(takeUnscopedCleanups(), (error) => this.logError(error, 'onDispose'));
     this.topics.close();
+    return runCleanups(takeUnscopedCleanups(), (error) => this.logError(error, 'onDispose'));
   }
 
   /** See origin-policy.ts; ORIGIN is read per upgrade, as adapter-node reads it at start-up. */
@@ -234,6 +269,7 @@ export class Runtime implements DispatchContext, SsrRuntime {
    * A refused origin gets 4403 with a fixed reason, before any hook runs and with nothing sent.
    */
   private async accept(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    if (this.stopping) return refuse(socket, 503, 'The server is shutting down; retry in a moment');
     const address = clientAddress(req);
     const full = this.reserve(address);
     if (full) return refuse(socket, full.status, full.message);
@@ -316,6 +352,8 @@ export class Runtime implements DispatchContext, SsrRuntime {
     conn.send({ t: 'hello', connection: conn.id, maxFrame: this.limits.maxFrameBytes });
     ws.on('pong', () => (conn.alive = true));
     const inbox = new FairInbox(ws, (data, isBinary) => {
+      // A draining server runs nothing new: the client sends again what was not answered (shutdown.ts).
+      if (this.stopping) return;
       if (isBinary) {
         void handleBinaryFrame(this, conn, Array.isArray(data) ? Buffer.concat(data) : new Uint8Array(data as ArrayBuffer | Buffer));
         return;
