@@ -6,6 +6,8 @@ import { LiveProject } from '../project.js';
 export function configPlugin(api: RealtimeApi): Plugin {
   return {
     name: 'svelte-realtime:config',
+    /** The resolved options, for `svelte-realtime sync` (sync.ts), which reads them from the app's config. */
+    api: { options: api.options },
     config() {
       // The stubs import the client runtime from virtual modules, where the dependency scanner
       // cannot see it: name it up front so the first page load does not re-optimise and reload.
