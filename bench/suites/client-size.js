@@ -78,6 +78,7 @@ export default async function clientSize() {
   const dir = fs.mkdtempSync(path.join(workDir, 'client-size-'));
   try {
     const { code, lazy } = await bundlePage(dir);
+    if (process.env.CLIENT_SIZE_DUMP) fs.writeFileSync(process.env.CLIENT_SIZE_DUMP, code);
     const require = createRequire(import.meta.url);
     const socketIo = fs.readFileSync(path.join(path.dirname(require.resolve('socket.io-client/package.json')), 'dist/socket.io.min.js'));
     const ours = gzip(Buffer.from(code));

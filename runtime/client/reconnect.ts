@@ -13,7 +13,7 @@
  * final: every call and store fails with that code and nothing retries until the app calls
  * `reconnect()` (reopen here), for example after a login.
  */
-import { ErrorCode, SOCKET_PATH, type ClientMessage } from '../protocol.js';
+import { ErrorCode, SOCKET_PATH } from '../protocol.js';
 import { resubscribe } from './resubscribe.js';
 import { RpcError } from './rpc-error.js';
 import { setStatus, type ConnectionStatus } from './status.js';
@@ -64,16 +64,16 @@ function drop(socket: LiveSocket, code: number): void {
   socket.ws = undefined;
   socket.ready = false;
   forgetTopics(socket);
-  const again: ClientMessage[] = [];
+  // Sent again first, in their order, ahead of anything queued since.
+  let first = 0;
   for (const [id, call] of socket.calls) {
     if (!call.sent) continue;
     if (code === CLOSE_RESTART && call.message) {
       call.sent = false;
-      again.push(call.message);
+      socket.outbox.splice(first++, 0, call.message);
+      socket.queued++;
     } else socket.fail(id, new RpcError(ErrorCode.DISCONNECTED, 'The connection dropped before the server answered; the call may or may not have run'));
   }
-  socket.outbox = again.concat(socket.takeQueued());
-  socket.queued = socket.outbox.length;
 }
 
 function closed(socket: LiveSocket, ws: WebSocket, code: number, reason: string): void {
