@@ -45,6 +45,12 @@ export const CLOSE_SLOW_CONSUMER = 4008;
 
 /** Queue slots a connection keeps between frames. */
 const REUSED_QUEUE = 64;
+/**
+ * Events held for one topic while a subscription's init runs (see `hold`). Past it (or past
+ * `limits.maxBufferedBytes` held over all topics) the oldest are let go and the newest kept: the
+ * client then sees a gap after its snapshot and runs init again, never a silent one.
+ */
+export const MAX_HELD_EVENTS = 1024;
 
 let connectionCounter = 0;
 const resolved = Promise.resolve();
@@ -88,6 +94,8 @@ export class Connection implements TopicSubscriber {
   private batching = false;
   /** Topics whose events wait for a snapshot still being computed (see `hold`). */
   private held: Map<string, { holds: number; frames: string[] }> | undefined;
+  /** Characters of the frames in `held`, over all topics. */
+  private heldChars = 0;
 
   constructor(
     readonly socket: WebSocket,
@@ -137,6 +145,8 @@ export class Connection implements TopicSubscriber {
     const held = this.held?.get(topic);
     if (held) {
       held.frames.push(frame);
+      this.heldChars += frame.length;
+      if (held.frames.length > MAX_HELD_EVENTS || this.heldChars > this.host.limits.maxBufferedBytes) this.letGoOldest(held.frames);
       return;
     }
     if (this.queued > 0) this.flush();
@@ -159,7 +169,21 @@ export class Connection implements TopicSubscriber {
     const held = this.held?.get(topic);
     if (!held || --held.holds > 0) return;
     this.held!.delete(topic);
-    for (const frame of held.frames) this.sendFrame(frame);
+    for (const frame of held.frames) {
+      this.heldChars -= frame.length;
+      this.sendFrame(frame);
+    }
+  }
+
+  /** Events held for `topic` now (a bounded number: see MAX_HELD_EVENTS). */
+  heldEvents(topic: string): number {
+    return this.held?.get(topic)?.frames.length ?? 0;
+  }
+
+  /** Drops the older half of a topic's held events (at least one, never the newest). */
+  private letGoOldest(frames: string[]): void {
+    const gone = frames.splice(0, Math.max(1, Math.min(frames.length - 1, frames.length >> 1)));
+    for (const frame of gone) this.heldChars -= frame.length;
   }
 
   /**
