@@ -13,14 +13,29 @@
  *   first (oldest first), then the history of the topics that hold the most. A client whose
  *   events were let go re-runs its stream's init, as after any gap: never a silent one;
  * - topics only non-resuming kinds follow (channels, presence) keep no history at all.
+ *
+ * In a cluster (cluster/bus.ts), a topic's position is the cluster's: a publish goes to the bus,
+ * which numbers it and hands it back to every instance, and each instance sends it to its own
+ * subscribers in seq order, once. A topic this instance has not followed yet learns its
+ * position from the bus first; a gap is filled from the bus's history; a topic that moved to
+ * a new epoch (its history was lost) tells its subscribers to start again from init. Derived
+ * and aggregate topics stay on their instance: each instance computes them from the cluster's
+ * events.
  */
+import { parse, stringify } from 'devalue';
 import { ErrorCode, type TopicPosition } from '../protocol.js';
 import { encodeMessage } from './frames.js';
+import type { BusEvent, TopicBus, TopicReceiver } from './cluster/bus.js';
+import { RUNTIME_TOPIC_PREFIX } from './topic-names.js';
 import type { LiveContext } from './context.js';
 import { LiveError } from './errors.js';
 
-/** Server-side listener for a topic's publishes (effects, derived streams, aggregates). */
-export type TopicListener = (event: string, data: unknown, topic: string) => void;
+/**
+ * Server-side listener for a topic's publishes (effects, derived streams, aggregates). `remote`
+ * is true for a publish another instance of the cluster made (it ran that instance's listeners
+ * already): an effect skips those, so it runs once per publish.
+ */
+export type TopicListener = (event: string, data: unknown, topic: string, remote?: boolean) => void;
 
 /** Runs when a topic gains its first subscriber; the function it returns runs when it loses its last. */
 export type TopicStarter = () => (() => void) | void;
@@ -47,6 +62,38 @@ interface TopicState {
   stop: (() => void) | undefined;
   /** Who started the topic's upstream work (handler path, context, arguments), for a restart. */
   origin: TopicOrigin | undefined;
+  /** In a cluster: settles once the topic knows its cluster position (or caught up after a gap). */
+  syncing: Promise<void> | undefined;
+  /** In a cluster: events that arrived while syncing, handled in order once it settles. */
+  pending: PendingEvent[];
+  /** In a cluster: published here while the bus was away, so its numbers are this instance's own. */
+  diverged: boolean;
+}
+
+interface PendingEvent {
+  epoch: string;
+  seq: number;
+  payload: string;
+}
+
+/** What a subscription starts from: the topic's position, and the events to replay when it resumes. */
+export interface Joined {
+  position: TopicPosition;
+  /** Encoded events after the client's position, or null when it must re-run init. */
+  replay: string[] | null;
+}
+
+/**
+ * The event a topic sends its subscribers when its numbering starts over (a new epoch): its
+ * seq leaves a gap, so every client drops its position and re-runs init, never a silent gap.
+ */
+export const RESYNC_EVENT = '~resync';
+
+/** Topics computed on each instance from the cluster's events: never sent to the bus. */
+const INSTANCE_TOPICS = [`${RUNTIME_TOPIC_PREFIX}derived:`, `${RUNTIME_TOPIC_PREFIX}aggregate:`];
+
+function staysOnInstance(topic: string): boolean {
+  return topic.charCodeAt(0) === 64 && INSTANCE_TOPICS.some((prefix) => topic.startsWith(prefix));
 }
 
 /** What started a topic: the handler's `module/export` path and its first subscriber's ctx and args. */
@@ -91,6 +138,8 @@ export class Topics {
   private readonly retained = new Set<string>();
   private readonly listeners = new Map<string, Set<TopicListener>>();
   private readonly onListenerError: (error: unknown, topic: string) => void;
+  /** The cluster's topics, when this instance is part of one. */
+  private cluster: TopicBus | undefined;
 
   constructor(options: TopicsOptions = {}) {
     this.historySize = options.historySize ?? 256;
@@ -116,28 +165,49 @@ export class Topics {
     };
   }
 
-  /** Sends `event` to the topic's subscribers. A topic nobody follows costs one map look-up. */
+  /**
+   * Sends `event` to the topic's subscribers. A topic nobody follows costs one map look-up. In a
+   * cluster the event goes to the bus and reaches subscribers when it comes back numbered (the
+   * report then says seq 0); while the bus is away it reaches this instance's subscribers only.
+   */
   publish(topic: string, event: string, data: unknown): PublishReport {
-    const state = this.topics.get(topic);
-    let report: PublishReport = { seq: 0, delivered: 0 };
-    if (state) {
-      const seq = ++state.seq;
-      const frame = encodeMessage({ t: 'event', topic, seq, event, data });
-      if (state.keepsHistory) this.remember(state, seq, frame);
-      for (const subscriber of state.subscribers.keys()) subscriber.sendEvent(topic, frame);
-      report = { seq, delivered: state.subscribers.size };
-    }
-    const listeners = this.listeners.get(topic);
-    if (listeners) {
-      for (const listener of [...listeners]) {
-        try {
-          listener(event, data, topic);
-        } catch (error) {
-          this.onListenerError(error, topic);
-        }
-      }
-    }
+    const cluster = this.cluster;
+    const report = cluster && !staysOnInstance(topic) ? this.publishToCluster(cluster, topic, event, data) : this.deliver(topic, event, data);
+    this.notify(topic, event, data, false);
     return report;
+  }
+
+  /** Joins the cluster: from now on, publishes go through `bus` and positions are the cluster's. */
+  attachCluster(bus: TopicBus): void {
+    this.cluster = bus;
+    const receiver: TopicReceiver = {
+      receive: (topic, epoch, seq, payload, own) => this.receive(topic, epoch, seq, payload, own),
+      resync: () => this.resync(),
+      disconnected: () => {}
+    };
+    bus.attach(receiver);
+  }
+
+  /** Leaves the cluster (shutdown): what is published from now on stays on this instance. */
+  detachCluster(): void {
+    this.cluster = undefined;
+  }
+
+  /**
+   * Adds a subscriber as `subscribe` does, and says where it starts: the topic's position, and
+   * the events after `from` when the client resumes and they are all kept (else null: init).
+   * One process answers at once; a cluster may first ask the bus (a topic new to this
+   * instance, or history older than this instance's).
+   */
+  join(topic: string, subscriber: TopicSubscriber, start?: TopicStarter, origin?: TopicOrigin, resumes = true, from?: TopicPosition): Joined | Promise<Joined> {
+    if (!this.cluster || staysOnInstance(topic)) {
+      const replay = from ? this.eventsSince(topic, from) : null;
+      return { position: this.subscribe(topic, subscriber, start, origin, resumes), replay };
+    }
+    const position = this.subscribe(topic, subscriber, start, origin, resumes);
+    const state = this.topics.get(topic)!;
+    if (!state.syncing && !from) return { position, replay: null };
+    return (state.syncing ?? Promise.resolve()).then(() => this.replayFor(topic, state, from));
   }
 
   /**
@@ -263,6 +333,163 @@ export class Topics {
     return [...this.topics].map(([topic, s]) => ({ topic, seq: s.seq, subscribers: s.subscribers.size }));
   }
 
+  /** Delivers a publish on this instance alone (one process, or a cluster whose bus is away). */
+  private deliver(topic: string, event: string, data: unknown, diverged = false): PublishReport {
+    const state = this.topics.get(topic);
+    if (!state) return { seq: 0, delivered: 0 };
+    const seq = ++state.seq;
+    if (diverged) state.diverged = true;
+    const frame = encodeMessage({ t: 'event', topic, seq, event, data });
+    if (state.keepsHistory) this.remember(state, seq, frame);
+    for (const subscriber of state.subscribers.keys()) subscriber.sendEvent(topic, frame);
+    return { seq, delivered: state.subscribers.size };
+  }
+
+  private notify(topic: string, event: string, data: unknown, remote: boolean): void {
+    const listeners = this.listeners.get(topic);
+    if (!listeners) return;
+    for (const listener of [...listeners]) {
+      try {
+        listener(event, data, topic, remote);
+      } catch (error) {
+        this.onListenerError(error, topic);
+      }
+    }
+  }
+
+  private publishToCluster(cluster: TopicBus, topic: string, event: string, data: unknown): PublishReport {
+    if (!cluster.connected) return this.deliver(topic, event, data, true);
+    const payload = stringify([event, data]);
+    // Lost on the way: this instance's subscribers still get it; the topic starts over with the cluster when the bus is back.
+    cluster.publish(topic, payload).catch(() => this.deliver(topic, event, data, true));
+    return { seq: 0, delivered: 0 };
+  }
+
+  /** An event from the bus, published on any instance. */
+  private receive(topic: string, epoch: string, seq: number, payload: string, own: boolean): void {
+    let decoded: [string, unknown] | undefined;
+    const decode = () => (decoded ??= parse(payload) as [string, unknown]);
+    if (!own && this.listeners.has(topic)) {
+      const [event, data] = decode();
+      this.notify(topic, event, data, true);
+    }
+    const state = this.topics.get(topic);
+    if (state) this.advance(topic, state, { epoch, seq, payload }, decode);
+  }
+
+  /** Takes a topic's next event from the bus: in order, once; a gap is filled first, a new epoch restarts the topic. */
+  private advance(topic: string, state: TopicState, event: PendingEvent, decode?: () => [string, unknown]): void {
+    if (state.syncing) {
+      state.pending.push(event);
+      return;
+    }
+    if (state.diverged || event.epoch !== state.epoch) {
+      this.restartEpoch(topic, state, { epoch: event.epoch, seq: event.seq - 1 });
+    } else if (event.seq <= state.seq) {
+      return;
+    } else if (event.seq > state.seq + 1) {
+      state.pending.push(event);
+      this.sync(topic, state, true);
+      return;
+    }
+    this.deliverFromBus(topic, state, event.seq, decode ? decode() : (parse(event.payload) as [string, unknown]));
+  }
+
+  private deliverFromBus(topic: string, state: TopicState, seq: number, [event, data]: [string, unknown]): void {
+    state.seq = seq;
+    if (state.subscribers.size === 0 && !state.keepsHistory) return;
+    const frame = encodeMessage({ t: 'event', topic, seq, event, data });
+    if (state.keepsHistory) this.remember(state, seq, frame);
+    for (const subscriber of state.subscribers.keys()) subscriber.sendEvent(topic, frame);
+  }
+
+  /**
+   * Learns the topic's cluster position (`fill`: and the events missed since its own), then
+   * handles what arrived meanwhile. With the bus away the topic goes on as this instance's.
+   */
+  private sync(topic: string, state: TopicState, fill: boolean): void {
+    const cluster = this.cluster;
+    if (!cluster || state.syncing) return;
+    const after = fill && !state.diverged ? state.seq : undefined;
+    state.syncing = cluster.read(topic, after).then(
+      (read) => {
+        state.syncing = undefined;
+        if (after === undefined || read.position.epoch !== state.epoch || !read.events) {
+          this.restartEpoch(topic, state, read.position);
+        } else {
+          for (const event of read.events) if (event.seq > state.seq) this.deliverFromBus(topic, state, event.seq, parse(event.payload) as [string, unknown]);
+        }
+        this.drainPending(topic, state);
+      },
+      () => {
+        state.syncing = undefined;
+        state.diverged = true;
+        state.pending = [];
+      }
+    );
+  }
+
+  private drainPending(topic: string, state: TopicState): void {
+    const pending = state.pending;
+    state.pending = [];
+    pending.sort((a, b) => a.seq - b.seq);
+    for (const event of pending) {
+      if (state.syncing) state.pending.push(event);
+      else this.advance(topic, state, event);
+    }
+  }
+
+  /**
+   * The topic's numbering starts over at `position` (a new epoch, or the cluster's after this
+   * instance went on alone): subscribers are told to re-run init, the history is forgotten.
+   */
+  private restartEpoch(topic: string, state: TopicState, position: TopicPosition): void {
+    if (state.epoch === position.epoch && state.seq === position.seq && !state.diverged) return;
+    if (state.subscribers.size > 0 && state.seq > 0) {
+      const marker = encodeMessage({ t: 'event', topic, seq: state.seq + 2, event: RESYNC_EVENT, data: null });
+      for (const subscriber of state.subscribers.keys()) subscriber.sendEvent(topic, marker);
+    }
+    this.forgetHistory(state);
+    state.epoch = position.epoch;
+    state.seq = position.seq;
+    state.historyFloor = position.seq;
+    state.diverged = false;
+  }
+
+  /** The bus is back: every followed topic catches up (or starts over); the others are forgotten. */
+  private resync(): void {
+    for (const [topic, state] of this.topics) {
+      if (state.subscribers.size === 0) {
+        if (state.retainTimer) clearTimeout(state.retainTimer);
+        this.retained.delete(topic);
+        this.topics.delete(topic);
+        this.bytes -= state.bytes;
+        continue;
+      }
+      this.sync(topic, state, true);
+    }
+  }
+
+  /** A joining subscription's start, once the topic knows its cluster position. */
+  private async replayFor(topic: string, state: TopicState, from: TopicPosition | undefined): Promise<Joined> {
+    const position = { epoch: state.epoch, seq: state.seq };
+    if (!from || state.diverged || from.epoch !== state.epoch || from.seq > state.seq) return { position, replay: null };
+    const local = this.eventsSince(topic, from);
+    if (local) return { position, replay: local };
+    let events: BusEvent[] | null = null;
+    try {
+      const read = await this.cluster!.read(topic, from.seq, position.seq);
+      if (read.position.epoch === position.epoch) events = read.events;
+    } catch {
+      events = null;
+    }
+    const replay = events?.map((event) => {
+      const [name, data] = parse(event.payload) as [string, unknown];
+      return encodeMessage({ t: 'event', topic, seq: event.seq, event: name, data });
+    });
+    return { position, replay: replay ?? null };
+  }
+
   /** Stops retention timers (server shutdown). */
   close(): void {
     for (const [topic, state] of this.topics) {
@@ -344,10 +571,15 @@ export class Topics {
       subscribers: new Map(),
       retainTimer: undefined,
       stop: undefined,
-      origin: undefined
+      origin: undefined,
+      syncing: undefined,
+      pending: [],
+      diverged: false
     };
     this.topics.set(topic, state);
     this.bytes += topic.length;
+    // In a cluster the topic's position is the cluster's: asked for before anything is sent.
+    if (this.cluster && !staysOnInstance(topic)) this.sync(topic, state, false);
     return state;
   }
 
