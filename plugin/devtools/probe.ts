@@ -19,8 +19,17 @@ export interface ProbeResult {
   reply: ServerMessage;
 }
 
-/** Sends `message` (a call or a subscription) and resolves with the message that answers it. */
-export function probe(runtime: Runtime, user: unknown, message: Extract<ClientMessage, { t: 'call' | 'sub' }>): Promise<ProbeResult> {
+/**
+ * Sends `message` (a call or a subscription) and resolves with the message that answers it.
+ * A subscription's snapshot is read and the subscription ended at once; one that has not
+ * answered by the timeout is ended too (its probe closes), so a slow init leaves nothing behind.
+ */
+export function probe(
+  runtime: Runtime,
+  user: unknown,
+  message: Extract<ClientMessage, { t: 'call' | 'sub' }>,
+  timeoutMs = PROBE_TIMEOUT_MS
+): Promise<ProbeResult> {
   return new Promise((resolve, reject) => {
     let settled = false;
     const socket = {
@@ -29,13 +38,14 @@ export function probe(runtime: Runtime, user: unknown, message: Extract<ClientMe
       // Text frames arrive as UTF-8 bytes sent with `{ binary: false }`; binary ones (a
       // live.binary result) answer nothing the probe waits for.
       send(frame: string | Uint8Array, options?: { binary?: boolean }) {
-        if (settled || (typeof frame !== 'string' && options?.binary !== false)) return;
+        if (typeof frame !== 'string' && options?.binary !== false) return;
         const text = typeof frame === 'string' ? frame : new TextDecoder().decode(frame);
         for (const reply of decodeFrame(text) as ServerMessage[]) {
           if (!('id' in reply) || reply.id !== message.id) continue;
           if (reply.t !== 'result' && reply.t !== 'error' && reply.t !== 'snapshot') continue;
-          finish();
           if (reply.t === 'snapshot') unsubscribe(runtime, conn, message.id);
+          if (settled) return;
+          finish();
           resolve({ connection: conn.id, reply });
           return;
         }
@@ -56,8 +66,12 @@ export function probe(runtime: Runtime, user: unknown, message: Extract<ClientMe
     );
     const timer = setTimeout(() => {
       finish();
-      reject(new Error(`${message.path} did not answer within ${PROBE_TIMEOUT_MS / 1000} s`));
-    }, PROBE_TIMEOUT_MS);
+      // Closed, a subscription still being set up is not established (dispatch checks), and one
+      // that was is ended here.
+      socket.readyState = 3;
+      for (const id of [...conn.subscriptions.keys()]) unsubscribe(runtime, conn, id);
+      reject(new Error(`${message.path} did not answer within ${timeoutMs / 1000} s`));
+    }, timeoutMs);
     const finish = () => {
       settled = true;
       clearTimeout(timer);
