@@ -1,0 +1,188 @@
+/**
+ * svelte-realtime/test, as an app's tests use it: the fixture app under ./app is loaded by glob,
+ * users connect directly or through its upgrade hook, and everything crosses a real socket.
+ */
+import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
+import { createTestServer, RpcError, TestKitError, type TestServer } from '../../runtime/test/index.js';
+import * as chat from './app/src/live/chat.js';
+import * as users from './app/src/live/admin/users.js';
+import * as todos from './app/src/live/todos.js';
+import * as board from './app/src/live/board.js';
+import * as clock from './app/src/live/clock.js';
+import * as hooks from './app/src/hooks.ws.js';
+
+const modules = import.meta.glob('./app/src/live/**/*.ts', { eager: true });
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  vi.useRealTimers();
+  await server?.close();
+  server = undefined;
+});
+
+async function start(options: Partial<Parameters<typeof createTestServer>[0]> = {}): Promise<TestServer> {
+  server = await createTestServer({ modules, hooks, ...options });
+  return server;
+}
+
+describe('svelte-realtime/test', () => {
+  it('calls functions and reads a stream as events arrive, typed from the module', async () => {
+    const app = await start();
+    const alice = await app.connect({ user: { id: 'alice', name: 'Alice' } });
+    const { sendMessage, messages } = alice.live(chat);
+    const before = await messages.next();
+    const sent = await sendMessage('hello');
+    expect(sent).toMatchObject({ text: 'hello', author: 'Alice' });
+    // The event may have arrived before this line: next() still returns it.
+    expect(await messages.next()).toEqual([...before, sent]);
+    expect(messages.value).toEqual([...before, sent]);
+    expectTypeOf(sendMessage).toEqualTypeOf<(text: string) => Promise<chat.Message>>();
+    expectTypeOf(messages.next).returns.resolves.toEqualTypeOf<chat.Message[]>();
+  });
+
+  it("another user's call reaches this user's store", async () => {
+    const app = await start();
+    const alice = await app.connect({ user: { id: 'alice', name: 'Alice' } });
+    const bob = await app.connect({ user: { id: 'bob', name: 'Bob' } });
+    const seen = alice.live(chat).messages;
+    await seen.next();
+    await bob.live(chat).sendMessage('from bob');
+    expect(await seen.until((list) => list.some((m) => m.text === 'from bob'))).toContainEqual(expect.objectContaining({ author: 'Bob' }));
+  });
+
+  it("runs the app's upgrade hook with the cookies and headers given, or skips it with a user", async () => {
+    const app = await start();
+    const byCookie = await app.connect({ cookies: { session: 'alice-session' } });
+    expect(await byCookie.live(chat).whoAmI()).toEqual({ id: 'alice', name: 'Alice' });
+    const byHeader = await app.connect({ headers: { authorization: 'Bearer bob' } });
+    expect(await byHeader.live(chat).whoAmI()).toEqual({ id: 'bob', name: 'Bob' });
+    const guest = await app.connect();
+    expect(await guest.live(chat).whoAmI()).toBeNull();
+    const given = await app.connect({ user: { id: 'carol', name: 'Carol' }, cookies: { session: 'alice-session' } });
+    expect(await given.live(chat).whoAmI()).toEqual({ id: 'carol', name: 'Carol' });
+  });
+
+  it("rejects connect() with the upgrade hook's refusal", async () => {
+    const app = await start();
+    const refused = app.connect({ cookies: { session: 'expired' } });
+    await expect(refused).rejects.toBeInstanceOf(RpcError);
+    await expect(refused).rejects.toMatchObject({ code: 'UNAUTHORIZED', message: 'Your session expired; log in again' });
+  });
+
+  it('applies guards to calls and streams', async () => {
+    const app = await start();
+    const guest = await app.connect({ user: null });
+    await expect(guest.live(users).count()).rejects.toMatchObject({ code: 'FORBIDDEN', message: 'Admins only' });
+    await expect(guest.live(users).audit.next()).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    const admin = await app.connect({ user: { id: 'root', admin: true } });
+    expect(await admin.live(users).count()).toBe(3);
+    expect(await admin.live(users).audit.next()).toEqual(['started']);
+  });
+
+  it('applies validation and rate limits as in production', async () => {
+    const app = await start();
+    const alice = await app.connect({ user: { id: 'alice' } });
+    const { addTodo } = alice.live(todos);
+    await expect(addTodo('')).rejects.toMatchObject({ code: 'VALIDATION' });
+    await addTodo('one');
+    await expect(addTodo('two')).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+  });
+
+  it('records every publish with the connection that caused it', async () => {
+    const app = await start();
+    const alice = await app.connect({ user: { id: 'alice', name: 'Alice' } });
+    const message = await alice.live(chat).sendMessage('recorded');
+    app.publish('todos', 'created', { id: 'x', title: 'from a form action' });
+    expect(app.published).toEqual([
+      { topic: 'messages', event: 'created', data: message, connectionId: alice.connectionId },
+      { topic: 'todos', event: 'created', data: { id: 'x', title: 'from a form action' }, connectionId: null }
+    ]);
+  });
+
+  it('gives one store per argument list for a dynamic stream', async () => {
+    const app = await start();
+    const alice = await app.connect({ user: null });
+    const { cards, addCard } = alice.live(board);
+    expect(await cards('a').next()).toEqual([{ id: 'a-1', title: 'first card of a' }]);
+    expect(cards('a')).toBe(cards('a'));
+    await addCard('a', 'second');
+    expect(await cards('a').next()).toHaveLength(2);
+    expect(await cards('b').next()).toHaveLength(1);
+  });
+
+  it('runs a cron job as its schedule would', async () => {
+    const app = await start();
+    const alice = await app.connect({ user: null });
+    const { latestTick } = alice.live(clock);
+    const first = await latestTick.next();
+    await app.runCron(clock.tick);
+    expect(await latestTick.until((n) => n > first)).toBe(first + 1);
+    expect(app.published.at(-1)).toMatchObject({ topic: 'ticks', event: 'set', data: first + 1 });
+  });
+
+  it('drives a cron job with fake timers started before the server', async () => {
+    vi.useFakeTimers({ now: new Date('2026-01-01T00:00:05Z') });
+    const app = await start();
+    const alice = await app.connect({ user: null });
+    const { latestTick } = alice.live(clock);
+    const first = await latestTick.next();
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(await latestTick.next()).toBe(first + 1);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(await latestTick.next()).toBe(first + 2);
+  });
+
+  it('shows a production server the generic INTERNAL in place of an unexpected error with dev: false', async () => {
+    const boom = { live: (await import('../../runtime/server/index.js')).live };
+    const failing = { explode: boom.live(() => { throw new Error('secret detail'); }) };
+    server = await createTestServer({ modules: { failing }, dev: false });
+    const alice = await server.connect({ user: null });
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    await expect(alice.live(failing).explode()).rejects.toMatchObject({ code: 'INTERNAL' });
+    await expect(alice.live(failing).explode()).rejects.not.toMatchObject({ message: expect.stringContaining('secret') });
+    log.mockRestore();
+  });
+});
+
+describe('svelte-realtime/test refuses bad input with a typed error', () => {
+  it('no modules', async () => {
+    await expect(createTestServer({ modules: {} })).rejects.toMatchObject({ code: 'NO_MODULES' });
+    await expect(createTestServer(undefined as never)).rejects.toBeInstanceOf(TestKitError);
+  });
+
+  it('a module key outside the live folder', async () => {
+    await expect(createTestServer({ modules: { '../lib/chat.ts': chat } })).rejects.toMatchObject({
+      code: 'MODULE_PATH',
+      message: expect.stringContaining('src/live')
+    });
+  });
+
+  it('a second server while one is open', async () => {
+    await start();
+    await expect(createTestServer({ modules })).rejects.toMatchObject({ code: 'SERVER_OPEN' });
+  });
+
+  it('a module the server did not load, and runCron on a function', async () => {
+    const app = await createTestServer({ modules: { chat } });
+    server = app;
+    const alice = await app.connect({ user: null });
+    expect(() => alice.live(board)).toThrow(expect.objectContaining({ code: 'UNKNOWN_MODULE' }));
+    await expect(app.runCron(chat.sendMessage as never)).rejects.toMatchObject({ code: 'NOT_CRON' });
+  });
+
+  it('a store that never changes times out with its last value', async () => {
+    const app = await start();
+    const { messages } = (await app.connect({ user: null })).live(chat);
+    await messages.next();
+    await expect(messages.next({ timeout: 50 })).rejects.toMatchObject({ code: 'TIMEOUT', message: expect.stringContaining('chat/messages.next()') });
+    await expect(messages.next({ timeout: -1 })).rejects.toMatchObject({ code: 'BAD_OPTION' });
+  });
+
+  it('used after close', async () => {
+    const app = await start();
+    const alice = await app.connect({ user: null });
+    await app.close();
+    expect(() => alice.live(chat)).toThrow(expect.objectContaining({ code: 'CLOSED' }));
+    await expect(app.connect()).rejects.toMatchObject({ code: 'CLOSED' });
+  });
+});
