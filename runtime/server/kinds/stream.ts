@@ -53,26 +53,29 @@ function streamOptions(options: StreamOptions = {}): MergeOptions {
   return resolved;
 }
 
-export function stream<Item>(
-  topic: string,
-  init: (ctx: LiveContext) => Awaitable<Page<Item>>,
-  options: StreamOptions & { paginate: true | 'after' | 'before' }
-): LiveStream<[], Item[], false>;
-export function stream<Args extends unknown[], Item>(
-  topic: (ctx: LiveContext, ...args: Args) => string,
-  init: (ctx: LiveContext, ...args: Args) => Awaitable<Page<Item>>,
-  options: StreamOptions & { paginate: true | 'after' | 'before' }
-): LiveStream<Args, Item[], true>;
-export function stream<Value>(
-  topic: string,
-  init: (ctx: LiveContext) => Awaitable<Value>,
-  options?: StreamOptions
-): LiveStream<[], Value, false>;
-export function stream<Args extends unknown[], Value>(
-  topic: (ctx: LiveContext, ...args: Args) => string,
-  init: (ctx: LiveContext, ...args: Args) => Awaitable<Value>,
-  options?: StreamOptions
-): LiveStream<Args, Value, true>;
+/**
+ * A stream's topic: a name, or a function of the subscriber's arguments (one store per argument
+ * list). `never[]` accepts any such function and, when a call does not type-check, leaves its
+ * init's arguments open, so the error is reported where the mistake is.
+ */
+type TopicArg = string | ((ctx: LiveContext, ...args: never[]) => string);
+/** The subscriber's arguments a topic takes: none for a name. */
+type TopicArgs<Topic> = [Topic] extends [string] ? [] : Topic extends (ctx: LiveContext, ...args: infer Args) => string ? Args : never;
+type IsDynamic<Topic> = Topic extends string ? false : true;
+type Paginated = { paginate: true | 'after' | 'before' };
+/** Options with no key beyond StreamOptions: `{ mrege: 'crud' }` is an error on `mrege`. */
+type ExactOptions<Options> = { [Key in keyof Options]: Key extends keyof StreamOptions ? Options[Key] : never };
+
+/**
+ * One signature for every stream, so a mistake in the options (a `merge` value, an unknown key)
+ * is reported on that option, not as "no overload matches" on the topic. With `paginate`, init
+ * returns a Page and the value is its items; otherwise the value is what init returns.
+ */
+export function stream<Topic extends TopicArg, Value, Item, const Options extends StreamOptions = {}>(
+  topic: Topic,
+  init: (ctx: LiveContext, ...args: TopicArgs<Topic>) => Awaitable<Options extends Paginated ? Page<Item> : Value>,
+  options?: Options & ExactOptions<Options>
+): LiveStream<TopicArgs<Topic>, Options extends Paginated ? Item[] : Value, IsDynamic<Topic>>;
 export function stream(
   topic: string | ((ctx: LiveContext, ...args: unknown[]) => string),
   init: (ctx: LiveContext, ...args: unknown[]) => unknown,
