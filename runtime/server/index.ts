@@ -10,6 +10,8 @@ export type { LiveFunction, Guard, GuardFunction } from './handlers.js';
 export type { LiveStream, StreamOptions } from './kinds/stream.js';
 export { LiveError } from './errors.js';
 export { onDispose } from './dispose.js';
+export { streamValues } from './stream-values.js';
+export type { StreamValues } from './stream-values.js';
 export type { LiveCron, CronOptions, CronContext, CronFailure, CronJobInfo, CronAction } from './kinds/cron.js';
 export type { LiveDerived, DerivedOptions } from './kinds/derived.js';
 export type { LiveEffect, EffectEvent, EffectContext, EffectOptions } from './kinds/effect.js';
