@@ -67,7 +67,7 @@ export async function stopInstances(): Promise<void> {
 }
 
 /** A plain Redis client on the test's server, to read what the app stored (its db: keys). */
-export async function redisClient(redis: TestRedis): Promise<ReturnType<typeof createClient>> {
+export async function redisClient(redis: TestRedis) {
   const client = createClient({ url: redis.url });
   client.on('error', () => {});
   await client.connect();

@@ -3,7 +3,7 @@
  * (the Redis client is imported only then), kept through Redis outages, left on shutdown.
  */
 import type { ClusterBus } from './bus.js';
-import { setCurrentCluster } from './current.js';
+import { setClusterJoining, setCurrentCluster } from './current.js';
 import { resolveCluster, type ResolvedCluster } from './options.js';
 import type { Topics } from '../topics.js';
 
@@ -21,7 +21,8 @@ export class ClusterMembership {
     private readonly topics: Topics,
     private readonly log: (line: string) => void
   ) {
-    this.joined = this.join(settings);
+    this.joined = this.join(settings).finally(() => setClusterJoining(undefined));
+    setClusterJoining(this.joined);
   }
 
   /** Releases leases, removes this instance's presence and closes the connections. */

@@ -6,7 +6,13 @@
  * The timer starts when the handler is activated and stops when it is deactivated (a reload,
  * the server closing). A run that throws goes to `onError` and the telemetry and never stops
  * the server or later runs. Runs never overlap unless `protect: false`.
+ *
+ * In a cluster each tick runs once: every instance's timer fires, and the one that takes the
+ * tick's lease in Redis runs it. A tick's lease names the tick (its scheduled time), so when its
+ * holder dies the next tick is free for the others. While Redis is unreachable every instance runs its ticks (a job
+ * never goes silent); `protect` keeps one instance's runs apart, not two instances'.
  */
+import { clusterJoining, currentCluster } from '../cluster/current.js';
 import { Cron } from 'croner';
 import type { Awaitable } from '../../awaitable.js';
 import { describeValue, ErrorCode } from '../../protocol.js';
@@ -67,6 +73,27 @@ export interface LiveCron<Result> {
 }
 
 const HISTORY = 10;
+/** How long a tick's lease lives: it only has to outlast the other instances' timers for that tick. */
+const TICK_LEASE_MS = 60_000;
+/** How long a tick waits for the process to finish joining its cluster before it runs anyway. */
+const JOIN_WAIT_MS = 2_000;
+
+/**
+ * Whether this instance runs the tick scheduled at `at`: always in one process; in a cluster,
+ * if it took the tick's lease (or Redis is unreachable). A tick that fires while the process is
+ * still joining its cluster waits for it, so the first ticks after a start run once too.
+ */
+async function holdsTick(path: string, at: number): Promise<boolean> {
+  const joining = clusterJoining();
+  if (joining) await Promise.race([joining, new Promise((resolve) => setTimeout(resolve, JOIN_WAIT_MS).unref())]);
+  const cluster = currentCluster();
+  if (!cluster) return true;
+  try {
+    return await cluster.leases.take(`cron:${path}:${at}`, TICK_LEASE_MS);
+  } catch {
+    return true;
+  }
+}
 
 /** The live state of an activated cron handler: its croner timer and its recent runs. */
 export class CronJob {
@@ -82,7 +109,7 @@ export class CronJob {
     let timer: Cron | undefined;
     try {
       // Built paused, so a bad schedule or time zone fails here, before anything runs.
-      timer = new Cron(schedule, { paused: true, timezone: options.timezone, mode: '5-or-6-parts', unref: true }, () => void this.run(false));
+      timer = new Cron(schedule, { paused: true, timezone: options.timezone, mode: '5-or-6-parts', unref: true }, () => void this.tick());
       timer.nextRun();
     } catch (error) {
       timer?.stop();
@@ -125,6 +152,15 @@ export class CronJob {
     };
     if (this.handler.options.timezone) info.timezone = this.handler.options.timezone;
     return info;
+  }
+
+  /** A scheduled tick: run here unless another instance of the cluster took it. */
+  private async tick(): Promise<void> {
+    // The scheduled second names the tick (schedules have whole seconds): the same on every
+    // instance whose timer fired within half a second of it.
+    const at = Math.round((this.timer.currentRun() ?? new Date()).getTime() / 1000) * 1000;
+    if ((currentCluster() || clusterJoining()) && !(await holdsTick(this.host.path, at))) return;
+    return this.run(false);
   }
 
   /** One run: calls fn, publishes its result, reports a failure. Never throws. */

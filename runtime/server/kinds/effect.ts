@@ -10,6 +10,9 @@
  * At most `concurrency` calls run at once (default 16; 1 runs events one by one, in order);
  * events past that wait in a queue of at most `maxQueue` (default 10 000). A publish burst
  * beyond both is dropped and reported, never held without bound.
+ *
+ * In a cluster an effect runs once per publish: on the instance that published, never again
+ * on the instances the publish reaches through the bus.
  */
 import type { Awaitable } from '../../awaitable.js';
 import { HANDLER, requireFunction } from '../handler-tag.js';
@@ -146,7 +149,9 @@ export function effect(
         dropReport.unref?.();
       };
       const stops = handler.sources.map((topic) =>
-        host.listen(topic, (event, data) => {
+        host.listen(topic, (event, data, _topic, remote?: boolean) => {
+          // The instance that published runs it; the others only pass the event to their clients.
+          if (remote) return;
           // Waiting beyond the free slots is what maxQueue bounds.
           if (queue.length - head >= maxQueue + Math.max(0, concurrency - running)) return reportDrop();
           queue.push({ topic, event, data });

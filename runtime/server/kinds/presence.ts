@@ -4,7 +4,16 @@
  * A subscription is one reference to its member's key: the first reference publishes `join`
  * with the member, the last one to end (unsubscribe, or the socket closing) publishes `leave`.
  * Used by `live.stream(topic, init, { merge: 'presence' })` and by rooms.
+ *
+ * In a cluster the count is over every instance (cluster/bus.ts): an instance enters a member
+ * in the cluster when its own first reference starts and takes it out when its own last one
+ * ends, so `join`/`leave` and the hooks run once per member for the whole cluster. Members of an
+ * instance that stops without leaving (killed) leave when its heartbeat expires; their hooks
+ * then run on the instance that noticed, with a ctx that has no user or connection. While Redis
+ * is unreachable an instance counts its own members, as one process does.
  */
+import { currentCluster } from '../cluster/current.js';
+import type { ClusterBus, PresenceGone } from '../cluster/bus.js';
 import type { Awaitable } from '../../awaitable.js';
 import type { LiveContext } from '../context.js';
 import type { LiveStream } from './stream.js';
@@ -65,6 +74,19 @@ interface Slot {
   args: readonly unknown[];
   key: string | undefined;
   left: boolean;
+  /** `module/export` of the presence handler: how an expired member finds its hooks again. */
+  owner: string;
+}
+
+/** What runs when a member of an expired instance leaves, by the handler it joined through. */
+const expiredHandlers = new Map<string, (gone: PresenceGone) => void>();
+const listening = new WeakSet<ClusterBus>();
+
+/** The cluster's expired members go to the handler they joined through (registered once per cluster). */
+function followExpired(cluster: ClusterBus): void {
+  if (listening.has(cluster)) return;
+  listening.add(cluster);
+  cluster.presence.onExpired((gone) => expiredHandlers.get(gone.owner)?.(gone));
 }
 
 /**
@@ -82,17 +104,32 @@ export function presenceParts(
   init(ctx: LiveContext, topic: string, args: readonly unknown[]): Promise<unknown[]>;
 } {
   const slots = new WeakMap<LiveContext, Slot>();
+  const left = (ctx: LiveContext, data: unknown, topic: string, args: readonly unknown[]) => {
+    ctx.publish(topic, 'leave', data);
+    hooks.onLeave?.(ctx, data, topic, args);
+  };
   return {
-    join({ ctx, topic, args }) {
-      const slot: Slot = { topic, args, key: undefined, left: false };
+    join({ ctx, topic, args, path }) {
+      const slot: Slot = { topic, args, key: undefined, left: false, owner: path };
       slots.set(ctx, slot);
+      const cluster = currentCluster();
+      if (cluster) {
+        followExpired(cluster);
+        // A ctx for hooks of members whose instance expired: no user, no connection.
+        const orphan: LiveContext = { user: null as never, connectionId: '', connection: '', publish: ctx.publish };
+        expiredHandlers.set(path, (gone) => left(orphan, gone.data, gone.topic, gone.args));
+      }
       return () => {
         slot.left = true;
         if (slot.key === undefined) return;
         const gone = tracker.leave(topic, slot.key);
         if (!gone) return;
-        ctx.publish(topic, 'leave', gone.data);
-        hooks.onLeave?.(ctx, gone.data, topic, args);
+        if (!cluster) return left(ctx, gone.data, topic, args);
+        cluster.presence.leave(topic, slot.key).then(
+          (last) => last && left(ctx, last.data, topic, args),
+          // Redis unreachable: this instance's clients see the member go; the cluster's count expires with its heartbeat.
+          () => left(ctx, gone.data, topic, args)
+        );
       };
     },
     async init(ctx, topic, args) {
@@ -102,16 +139,33 @@ export function presenceParts(
         throw new TypeError(`presence: the member must be an object with a string or number "${key}" field; got ${JSON.stringify(member)?.slice(0, 80)}`);
       }
       const slot = slots.get(ctx);
+      const cluster = currentCluster();
       if (slot && !slot.left && slot.key === undefined) {
         slot.key = String(id);
-        if (tracker.join(topic, slot.key, member)) {
+        if (tracker.join(topic, slot.key, member) && (!cluster || (await clusterJoin(cluster, slot, member)))) {
           ctx.publish(topic, 'join', member);
           hooks.onJoin?.(ctx, member, topic, args);
+        }
+      }
+      if (cluster) {
+        try {
+          return await cluster.presence.list(topic);
+        } catch {
+          // Redis unreachable: the members this instance knows.
         }
       }
       return tracker.list(topic);
     }
   };
+}
+
+/** Enters this instance's first reference in the cluster: true when no instance held the member before (or Redis is away). */
+async function clusterJoin(cluster: ClusterBus, slot: Slot, member: unknown): Promise<boolean> {
+  try {
+    return await cluster.presence.join(slot.topic, slot.key!, member, slot.owner, slot.args);
+  } catch {
+    return true;
+  }
 }
 
 /**

@@ -6,12 +6,16 @@
  *
  * The window slides: each key keeps the times of its last `points` calls (never more), and
  * keys idle for a whole window are swept, so memory follows the callers of the last window.
+ *
+ * In a cluster the window is kept in Redis (cluster/bus.ts), so calls count across instances;
+ * while Redis is unreachable each instance counts its own calls.
  */
+import { currentCluster } from '../cluster/current.js';
 import type { Awaitable } from '../../awaitable.js';
 import type { LiveContext } from '../context.js';
 import { LiveError } from '../errors.js';
 import { HANDLER, handlerKind } from '../handler-tag.js';
-import type { LiveFunction } from '../handlers.js';
+import type { Activatable, LiveFunction } from '../handlers.js';
 import { identityOf } from './identity.js';
 
 export const RATE_LIMITED = 'RATE_LIMITED';
@@ -86,14 +90,38 @@ export function rateLimit<Args extends unknown[], Result>(
   }
   const keyOf = key === 'address' ? addressOf : (key ?? identityOf);
   const limiter = new SlidingWindow(points, window);
-  return {
+  const refuse = (retryAfter: number) =>
+    new LiveError(RATE_LIMITED, `Too many calls: at most ${points} per ${window} ms; retry in ${retryAfter} ms`, { retryAfter });
+  /** `module/export`, set while registered: names this limiter's keys in the cluster. */
+  let path: string | undefined;
+  const handler: LiveFunction<Args, Result> & Activatable = {
     [HANDLER]: 'live',
     fn(ctx: LiveContext, ...args: Args) {
-      const retryAfter = limiter.take(keyOf(ctx));
-      if (retryAfter > 0) {
-        throw new LiveError(RATE_LIMITED, `Too many calls: at most ${points} per ${window} ms; retry in ${retryAfter} ms`, { retryAfter });
+      const key = keyOf(ctx);
+      const cluster = currentCluster();
+      if (cluster && path !== undefined) {
+        return cluster.counters.take(`${path}\0${key}`, points, window).then(
+          (retryAfter) => {
+            if (retryAfter > 0) throw refuse(retryAfter);
+            return inner(ctx, ...args);
+          },
+          () => {
+            const retryAfter = limiter.take(key);
+            if (retryAfter > 0) throw refuse(retryAfter);
+            return inner(ctx, ...args);
+          }
+        );
       }
+      const retryAfter = limiter.take(key);
+      if (retryAfter > 0) throw refuse(retryAfter);
       return inner(ctx, ...args);
+    },
+    activate(host) {
+      path = host.path;
+      return () => {
+        if (path === host.path) path = undefined;
+      };
     }
   };
+  return handler;
 }

@@ -1,0 +1,60 @@
+/**
+ * Presence over several instances: a user is present once however many instances they are
+ * connected through, the hooks run once per user for the cluster, and the members of an
+ * instance killed without warning leave once its heartbeat expires.
+ */
+import { describe, expect, it } from 'vitest';
+import { redisClient, startInstance } from './instances.js';
+import { eventually, useCluster } from './setup.js';
+
+const cluster = useCluster();
+
+type Member = { id: string };
+
+describe('cluster presence', () => {
+  it('lists each user once over every instance, and runs onJoin once per user', async () => {
+    const [a, b] = await Promise.all([startInstance(cluster.redis, 'a'), startInstance(cluster.redis, 'b')]);
+    const annOnA = await cluster.connect(a.url('ann'));
+    expect((await annOnA.subscribe('app/lobby', ['main', 'presence'])).t).toBe('snapshot');
+    const annOnB = await cluster.connect(b.url('ann'));
+    await annOnB.subscribe('app/lobby', ['main', 'presence']);
+    const bobOnB = await cluster.connect(b.url('bob'));
+    const snapshot = await bobOnB.subscribe('app/lobby', ['main', 'presence']);
+    if (snapshot.t !== 'snapshot') throw new Error(JSON.stringify(snapshot));
+    expect((snapshot.data as Member[]).map((m) => m.id).sort()).toEqual(['ann', 'bob']);
+    // Ann on A sees Bob join (published on B), and no second join of her own.
+    const joined = await annOnA.next((m) => m.t === 'event' && m.event === 'join' && (m.data as Member).id === 'bob');
+    expect(joined).toBeTruthy();
+    const db = await redisClient(cluster.redis);
+    expect((await db.lRange('db:joins', 0, -1)).sort()).toEqual(['ann', 'bob']);
+    // Ann closes her tab on A: she is still present through B, so nobody sees her leave.
+    annOnA.close();
+    const bobOnA = await cluster.connect(a.url('bob'));
+    const later = await bobOnA.subscribe('app/lobby', ['main', 'presence']);
+    expect(((later as { data: Member[] }).data).map((m) => m.id).sort()).toEqual(['ann', 'bob']);
+    expect(await db.lRange('db:leaves', 0, -1)).toEqual([]);
+    // Her last tab closes: she leaves, once.
+    annOnB.close();
+    await bobOnB.next((m) => m.t === 'event' && m.event === 'leave' && (m.data as Member).id === 'ann');
+    await eventually(async () => (await db.lRange('db:leaves', 0, -1)).length > 0, 'the leave hook');
+    expect(await db.lRange('db:leaves', 0, -1)).toEqual(['ann']);
+    await db.close();
+  }, 30_000);
+
+  it('removes the members of a killed instance within the expiry time', async () => {
+    const [a, b] = await Promise.all([startInstance(cluster.redis, 'a'), startInstance(cluster.redis, 'b')]);
+    const carol = await cluster.connect(a.url('carol'));
+    await carol.subscribe('app/online');
+    const dave = await cluster.connect(b.url('dave'));
+    const snapshot = (await dave.subscribe('app/online')) as { data: Member[] };
+    expect(snapshot.data.map((m) => m.id).sort()).toEqual(['carol', 'dave']);
+    const killedAt = Date.now();
+    await a.kill('SIGKILL');
+    // The fixture's instances expire after 1 s without a heartbeat (sent every 200 ms).
+    await dave.next((m) => m.t === 'event' && m.event === 'leave' && (m.data as Member).id === 'carol', 5_000);
+    expect(Date.now() - killedAt).toBeLessThan(5_000);
+    const again = await cluster.connect(b.url('erin'));
+    const now = (await again.subscribe('app/online')) as { data: Member[] };
+    expect(now.data.map((m) => m.id).sort()).toEqual(['dave', 'erin']);
+  }, 30_000);
+});
