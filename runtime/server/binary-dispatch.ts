@@ -18,11 +18,12 @@ import {
   type ErrorMessage
 } from '../protocol.js';
 import type { Connection } from './connection.js';
-import { admitCall, callContext, errorMessage, failCall, reportCall, runGuards, unknownPath, type DispatchContext } from './dispatch.js';
+import { admitCall, callContext, errorMessage, failCall, finishCall, guarded, unknownPath, type DispatchContext } from './dispatch.js';
 import { LiveError } from './errors.js';
 import { handlerKind } from './handler-tag.js';
 import type { LiveBinary } from './kinds/binary.js';
 import { decodeClientValue } from './frames.js';
+import { runHandle } from './middleware.js';
 
 /** Bytes a handler returned, as a Uint8Array; undefined for any other value. */
 function bytesOf(value: unknown): Uint8Array | undefined {
@@ -42,12 +43,15 @@ export async function handleBinaryFrame(dc: DispatchContext, conn: Connection, f
     conn.send(errorMessage(null, error, dc.dev));
     return;
   }
-  const timed = dc.telemetry.active;
+  const timed = dc.telemetry.active || dc.metrics !== undefined;
   const start = timed ? performance.now() : 0;
   const id = header.id;
   let path = '';
-  let failure: ErrorMessage | undefined;
+  let failed = false;
   let admitted = false;
+  const finish = (failure?: ErrorMessage) => {
+    if (timed) finishCall(dc, conn, { id, path, args: [{ bytes: header.payloadLength }], start, bytesIn: frame.length, failure });
+  };
   try {
     admitCall(dc, conn);
     admitted = true;
@@ -71,21 +75,21 @@ export async function handleBinaryFrame(dc: DispatchContext, conn: Connection, f
     }
     const args = readArgs(body.argsText, dc);
     const ctx = callContext(dc, conn, id);
-    await runGuards(entry, ctx);
     // A copy the handler owns, exactly the payload's size.
     const payload = body.payload.slice();
-    const result = await handler.fn(ctx, payload, ...args);
+    const handle = dc.hooks.handle;
+    const run = (c: typeof ctx, rest: unknown[]) => guarded(entry, c, () => handler.fn(c, payload, ...rest));
+    const result = await (handle === undefined ? run(ctx, args) : runHandle(handle, { ctx, path, args, kind: 'binary', ssr: false }, run).outcome);
     const bytes = bytesOf(result);
     if (bytes) conn.sendFrame(encodeBinaryFrame({ type: BinaryFrameType.result, id, path: '', argsText: '', payload: bytes }));
     else conn.send({ t: 'result', id, data: result }, path);
   } catch (error) {
-    failure = failCall(dc, conn, id, path, error);
+    failed = true;
+    failCall(dc, conn, id, path, 'binary', error, finish);
   } finally {
     if (admitted) conn.inFlight--;
   }
-  if (timed && dc.telemetry.active) {
-    reportCall(dc, conn, { id, path, args: [{ bytes: header.payloadLength }], start, bytesIn: frame.length, failure });
-  }
+  if (!failed) finish();
 }
 
 /**

@@ -15,10 +15,14 @@ import { decodeClientFrame, encodeMessage } from './frames.js';
 import type { Connection, Subscription } from './connection.js';
 import { isLiveError, LiveError } from './errors.js';
 import type { LiveContext } from './context.js';
+import type { HandleErrorEvent, HandleErrorResult } from './error-report.js';
+import type { WsHooks } from './hooks.js';
 import { messageId, readClientMessage, type Limits } from './limits.js';
+import type { Metrics } from './metrics.js';
+import { runHandle } from './middleware.js';
 import type { ModuleRecord, Registry, RegistryEntry } from './registry.js';
 import { initOnce } from './shared-init.js';
-import { isSubscribable } from './subscribable.js';
+import { isSubscribable, type Subscribable } from './subscribable.js';
 import type { Telemetry } from './telemetry.js';
 import type { Topics } from './topics.js';
 
@@ -28,21 +32,50 @@ export interface DispatchContext {
   telemetry: Telemetry;
   limits: Limits;
   dev: boolean;
-  /** Logs errors that are not LiveErrors (the developer needs to see them). */
-  logError(error: unknown, where: string): void;
+  /** The app's hooks.ws: `handle` wraps calls and subscriptions. */
+  hooks: WsHooks;
+  /** Counting for Prometheus; undefined while metrics are off (the default). */
+  metrics: Metrics | undefined;
+  /**
+   * Logs an unexpected error and hands it to hooks.ws `handleError`; resolves with what the
+   * caller is to see (undefined: the default). Never rejects.
+   */
+  reportError(error: unknown, event: HandleErrorEvent): HandleErrorResult | undefined | Promise<HandleErrorResult | undefined>;
 }
 
-/** Turns any thrown value into the error message the client receives. */
-export function errorMessage(id: number | null, error: unknown, dev: boolean): ErrorMessage {
+/**
+ * Turns any thrown value into the error message the client receives; `shown` is what
+ * `handleError` chose to show for an unexpected error.
+ */
+export function errorMessage(id: number | null, error: unknown, dev: boolean, shown?: HandleErrorResult): ErrorMessage {
   if (isLiveError(error)) {
     const message: ErrorMessage = { t: 'error', id, code: error.code, message: error.message };
     if (error.details !== undefined) message.details = error.details;
     return message;
   }
   if (error instanceof ProtocolError) return { t: 'error', id, code: error.code, message: error.message };
-  if (!dev) return { t: 'error', id, code: ErrorCode.INTERNAL, message: 'Internal error' };
   const e = error instanceof Error ? error : new Error(String(error));
+  if (shown) {
+    const { message, ...details } = shown;
+    const answer: ErrorMessage = { t: 'error', id, code: ErrorCode.INTERNAL, message };
+    if (Object.keys(details).length > 0) answer.details = details;
+    if (dev) answer.stack = e.stack;
+    return answer;
+  }
+  if (!dev) return { t: 'error', id, code: ErrorCode.INTERNAL, message: 'Internal error' };
   return { t: 'error', id, code: ErrorCode.INTERNAL, message: e.message, stack: e.stack };
+}
+
+/**
+ * The error message for a failed call or subscription. An unexpected error (not a LiveError,
+ * not the client's malformed input) is reported first; when `handleError` answers later, so
+ * does this (a promise).
+ */
+export function failureMessage(dc: DispatchContext, id: number, error: unknown, event: HandleErrorEvent): ErrorMessage | Promise<ErrorMessage> {
+  if (isLiveError(error) || error instanceof ProtocolError) return errorMessage(id, error, dc.dev);
+  const shown = dc.reportError(error, event);
+  if (isPromiseLike(shown)) return Promise.resolve(shown).then((answer) => errorMessage(id, error, dc.dev, answer));
+  return errorMessage(id, error, dc.dev, shown);
 }
 
 export function unknownPath(path: string, kind: string): LiveError {
@@ -66,6 +99,11 @@ async function runModuleGuards(module: ModuleRecord, ctx: LiveContext): Promise<
 /** Runs the guards of the entry's module. */
 export function runGuards(entry: RegistryEntry, ctx: LiveContext): Promise<void> {
   return runModuleGuards(entry.module, ctx);
+}
+
+/** Runs `run` after the entry's guards: at once (no promise of the runtime's own) when its module has none. */
+export function guarded(entry: RegistryEntry, ctx: LiveContext, run: () => unknown): unknown {
+  return entry.module.guards.length > 0 ? runGuards(entry, ctx).then(run) : run();
 }
 
 /**
@@ -144,12 +182,43 @@ export function callContext(dc: DispatchContext, conn: Connection, id: number): 
   return conn.context(dc.telemetry.active ? id : undefined);
 }
 
-/** Answers a failed call: the error to the caller, and to the log when it is not the caller's doing. */
-export function failCall(dc: DispatchContext, conn: Connection, id: number, path: string, error: unknown): ErrorMessage {
-  if (!isLiveError(error) && !(error instanceof ProtocolError)) dc.logError(error, path || 'call');
-  const failure = errorMessage(id, error, dc.dev);
+/**
+ * Answers a failed call: the error to the caller, and to the log and `handleError` when it is
+ * not the caller's doing. `answered` runs once the answer is sent (after `handleError`'s).
+ */
+export function failCall(
+  dc: DispatchContext,
+  conn: Connection,
+  id: number,
+  path: string,
+  kind: 'call' | 'binary',
+  error: unknown,
+  answered?: (failure: ErrorMessage) => void
+): void {
+  const failure = failureMessage(dc, id, error, { path, user: conn.user, kind, where: path || kind });
+  if (isPromiseLike(failure)) {
+    void failure.then((message) => {
+      conn.send(message, path);
+      answered?.(message);
+    });
+    return;
+  }
   conn.send(failure, path);
-  return failure;
+  answered?.(failure);
+}
+
+/**
+ * A call has been answered: counted for metrics and reported to telemetry, whichever listens.
+ * `start` is when it arrived (performance.now()), read only when one of them listened then.
+ */
+export function finishCall(
+  dc: DispatchContext,
+  conn: Connection,
+  call: { id: number; path: string; args: unknown[]; start: number; bytesIn: number; result?: unknown; failure?: ErrorMessage }
+): void {
+  const metrics = dc.metrics;
+  if (metrics !== undefined) metrics.call(call.path, call.failure === undefined ? 'ok' : call.failure.code, performance.now() - call.start);
+  if (dc.telemetry.active) reportCall(dc, conn, call);
 }
 
 /** The telemetry of one finished call (callers check `dc.telemetry.active` first). */
@@ -180,8 +249,9 @@ export function reportCall(
  * takes the asynchronous path.
  */
 function handleCall(dc: DispatchContext, conn: Connection, message: CallMessage, bytesIn: number): void {
-  // Telemetry with no listener costs one property read: the clock is read only for a listener.
-  const start = dc.telemetry.active ? performance.now() : -1;
+  // Telemetry with no listener and metrics off cost two property reads: the clock is read only
+  // for one of them.
+  const start = dc.telemetry.active || dc.metrics !== undefined ? performance.now() : -1;
   try {
     admitCall(dc, conn);
   } catch (error) {
@@ -208,12 +278,20 @@ function handleCall(dc: DispatchContext, conn: Connection, message: CallMessage,
 /** Marks a call that did not fail (a handler may throw anything, `undefined` included). */
 const NO_ERROR = Symbol('no error');
 
-/** Finds the call's handler and runs it (after its module's guards): its result, or a promise of it. */
+/**
+ * Finds the call's handler and runs it (inside hooks.ws `handle`, after its module's guards):
+ * its result, or a promise of it.
+ */
 function startCall(dc: DispatchContext, conn: Connection, message: CallMessage): unknown {
   const entry = dc.registry.get(message.path);
   const run = entry?.call;
   if (!entry || !run) throw unknownPath(message.path, 'function');
   const ctx = callContext(dc, conn, message.id);
+  const handle = dc.hooks.handle;
+  if (handle !== undefined) {
+    const event = { ctx, path: message.path, args: message.args, kind: 'call' as const, ssr: false };
+    return runHandle(handle, event, (c, args) => guarded(entry, c, () => run(c, args))).outcome;
+  }
   if (entry.module.guards.length > 0) return runGuards(entry, ctx).then(() => run(ctx, message.args));
   return run(ctx, message.args);
 }
@@ -230,18 +308,28 @@ function endCall(
   error: unknown
 ): void {
   if (admitted) conn.inFlight--;
-  let failure: ErrorMessage | undefined;
-  if (error === NO_ERROR) conn.send({ t: 'result', id: message.id, data: result }, message.path);
-  else failure = failCall(dc, conn, message.id, message.path, error);
-  if (start >= 0 && dc.telemetry.active) {
-    reportCall(dc, conn, { id: message.id, path: message.path, args: message.args, start, bytesIn, result, failure });
+  if (error === NO_ERROR) {
+    conn.send({ t: 'result', id: message.id, data: result }, message.path);
+    if (start >= 0) finishCall(dc, conn, { id: message.id, path: message.path, args: message.args, start, bytesIn, result });
+    return;
   }
+  failCall(dc, conn, message.id, message.path, 'call', error, (failure) => {
+    if (start >= 0) finishCall(dc, conn, { id: message.id, path: message.path, args: message.args, start, bytesIn, failure });
+  });
+}
+
+/** Where a subscription stands, for the clean-up when it fails. */
+interface SubscribeState {
+  /** Its id holds a slot in `conn.pendingSubscriptions`. */
+  reserved: boolean;
+  /** It is in `conn.subscriptions` (and must be dropped if `handle` fails after `resolve`). */
+  established: boolean;
 }
 
 async function handleSubscribe(dc: DispatchContext, conn: Connection, message: SubscribeMessage): Promise<void> {
   // The id and a slot are reserved before the first await, so neither a duplicate id nor one
   // subscription too many slips in while guards run, and an unsub that arrives meanwhile counts.
-  let reserved = false;
+  const state: SubscribeState = { reserved: false, established: false };
   try {
     if (conn.subscriptions.has(message.id) || conn.pendingSubscriptions.has(message.id)) {
       throw new LiveError(ErrorCode.MALFORMED, `Subscription id ${message.id} is already in use`);
@@ -250,70 +338,103 @@ async function handleSubscribe(dc: DispatchContext, conn: Connection, message: S
       throw new LiveError(ErrorCode.LIMIT, `A connection may hold at most ${dc.limits.maxSubscriptions} subscriptions`);
     }
     conn.pendingSubscriptions.add(message.id);
-    reserved = true;
+    state.reserved = true;
     const entry = dc.registry.get(message.path);
     if (!entry || !isSubscribable(entry.handler)) {
       throw unknownPath(message.path, 'stream');
     }
     const stream = entry.handler;
     const ctx = conn.context();
-    await runGuards(entry, ctx);
-    const topic = typeof stream.topic === 'string' ? stream.topic : stream.topic(ctx, ...message.args);
-    if (typeof topic !== 'string' || topic.length === 0) {
-      throw new Error(`${entry.module.file}: the topic function of ${entry.name} must return a non-empty string`);
-    }
-    await runTopicOwnerGuards(dc, entry, topic, ctx);
-    // Closed, or unsubscribed while the guards ran: nothing to subscribe.
-    reserved = false;
-    if (!conn.pendingSubscriptions.delete(message.id) || conn.socket.readyState !== 1) return;
-    // Subscribe first, so nothing published from here on is missed.
-    const replay = message.from && stream.resumable !== false ? dc.topics.eventsSince(topic, message.from) : null;
-    const merge = stream.optionsFor?.(message.args) ?? stream.options;
-    const start = stream.start;
-    const position = dc.topics.subscribe(
-      topic,
-      conn,
-      start && (() => start.call(stream, { path: message.path, topic, ctx, args: message.args })),
-      { path: message.path, ctx, args: message.args },
-      // Kinds that never resume (channels, presence, rooms) keep no history for replay.
-      stream.resumable !== false
-    );
-    const subscription: Subscription = { id: message.id, path: message.path, topic };
-    conn.subscriptions.set(message.id, subscription);
-    if (stream.join) {
-      try {
-        subscription.leave = stream.join({ path: message.path, topic, ctx, args: message.args, id: message.id }) ?? undefined;
-      } catch (error) {
-        unsubscribe(dc, conn, message.id);
-        throw error;
-      }
-    }
-    if (dc.telemetry.active) {
-      dc.telemetry.emit({ type: 'subscribe', connection: conn.id, path: message.path, topic, id: message.id, resumed: replay !== null });
-    }
-    if (replay) {
-      conn.send({ t: 'resumed', id: message.id, topic, merge });
-      for (const frame of replay) conn.sendFrame(frame);
+    const handle = dc.hooks.handle;
+    if (handle === undefined) {
+      await establish(dc, conn, message, entry, stream, ctx, message.args, state);
       return;
     }
-    conn.hold(topic);
-    try {
-      const data = await initOnce(stream, ctx, message.args, position);
-      // Unsubscribed while init ran: nothing to send.
-      if (conn.subscriptions.has(message.id)) {
-        // Encoded here, so a value that cannot be sent fails this subscription (and drops it).
-        conn.sendFrame(encodeMessage({ t: 'snapshot', id: message.id, topic, position, merge, data }));
-      }
-    } catch (error) {
-      unsubscribe(dc, conn, message.id);
-      throw error;
-    } finally {
-      conn.release(topic);
+    const event = { ctx, path: message.path, args: message.args, kind: 'subscribe' as const, ssr: false };
+    const run = runHandle(handle, event, (c, args) => establish(dc, conn, message, entry, stream, c, args, state));
+    await run.outcome;
+    if (!run.resolved()) {
+      throw new Error(`handle in hooks.ws returned without calling resolve for the subscription to ${message.path}; call resolve(event) or throw a LiveError`);
     }
   } catch (error) {
-    if (reserved) conn.pendingSubscriptions.delete(message.id);
-    if (!isLiveError(error)) dc.logError(error, message.path);
-    conn.send(errorMessage(message.id, error, dc.dev), message.path);
+    if (state.reserved) conn.pendingSubscriptions.delete(message.id);
+    if (state.established) unsubscribe(dc, conn, message.id);
+    const failure = failureMessage(dc, message.id, error, { path: message.path, user: conn.user, kind: 'subscribe', where: message.path });
+    conn.send(isPromiseLike(failure) ? await failure : failure, message.path);
+  }
+}
+
+/**
+ * A subscription from its guards on: topic, owners' guards, subscribe, then the snapshot (or
+ * the replay of what a resuming client missed). Resolves with the snapshot's value.
+ */
+async function establish(
+  dc: DispatchContext,
+  conn: Connection,
+  message: SubscribeMessage,
+  entry: RegistryEntry,
+  stream: Subscribable,
+  ctx: LiveContext,
+  args: unknown[],
+  state: SubscribeState
+): Promise<unknown> {
+  await runGuards(entry, ctx);
+  const topic = typeof stream.topic === 'string' ? stream.topic : stream.topic(ctx, ...args);
+  if (typeof topic !== 'string' || topic.length === 0) {
+    throw new Error(`${entry.module.file}: the topic function of ${entry.name} must return a non-empty string`);
+  }
+  await runTopicOwnerGuards(dc, entry, topic, ctx);
+  // Closed, or unsubscribed while the guards ran: nothing to subscribe.
+  state.reserved = false;
+  if (!conn.pendingSubscriptions.delete(message.id) || conn.socket.readyState !== 1) return undefined;
+  // Subscribe first, so nothing published from here on is missed.
+  const replay = message.from && stream.resumable !== false ? dc.topics.eventsSince(topic, message.from) : null;
+  if (message.from && dc.metrics !== undefined) dc.metrics.resumed(replay !== null);
+  const merge = stream.optionsFor?.(args) ?? stream.options;
+  const start = stream.start;
+  const position = dc.topics.subscribe(
+    topic,
+    conn,
+    start && (() => start.call(stream, { path: message.path, topic, ctx, args })),
+    { path: message.path, ctx, args },
+    // Kinds that never resume (channels, presence, rooms) keep no history for replay.
+    stream.resumable !== false
+  );
+  const subscription: Subscription = { id: message.id, path: message.path, topic };
+  conn.subscriptions.set(message.id, subscription);
+  state.established = true;
+  if (stream.join) {
+    try {
+      subscription.leave = stream.join({ path: message.path, topic, ctx, args, id: message.id }) ?? undefined;
+    } catch (error) {
+      state.established = false;
+      unsubscribe(dc, conn, message.id);
+      throw error;
+    }
+  }
+  if (dc.telemetry.active) {
+    dc.telemetry.emit({ type: 'subscribe', connection: conn.id, path: message.path, topic, id: message.id, resumed: replay !== null });
+  }
+  if (replay) {
+    conn.send({ t: 'resumed', id: message.id, topic, merge });
+    for (const frame of replay) conn.sendFrame(frame);
+    return undefined;
+  }
+  conn.hold(topic);
+  try {
+    const data = await initOnce(stream, ctx, args, position);
+    // Unsubscribed while init ran: nothing to send.
+    if (conn.subscriptions.has(message.id)) {
+      // Encoded here, so a value that cannot be sent fails this subscription (and drops it).
+      conn.sendFrame(encodeMessage({ t: 'snapshot', id: message.id, topic, position, merge, data }));
+    }
+    return data;
+  } catch (error) {
+    state.established = false;
+    unsubscribe(dc, conn, message.id);
+    throw error;
+  } finally {
+    conn.release(topic);
   }
 }
 
@@ -329,7 +450,7 @@ export function unsubscribe(dc: DispatchContext, conn: Connection, id: number): 
     try {
       subscription.leave();
     } catch (error) {
-      dc.logError(error, subscription.path);
+      void dc.reportError(error, { path: subscription.path, user: conn.user, kind: 'subscribe', where: subscription.path });
     }
   }
   dc.topics.unsubscribe(subscription.topic, conn);

@@ -6,10 +6,15 @@
  *     if (!user) throw new LiveError('UNAUTHORIZED', 'Log in first');   // 401, socket refused
  *     return user;                                                       // becomes ctx.user
  *   };
+ *
+ * `handle` wraps every call and subscription (middleware.ts); `handleError` receives every
+ * unexpected error (error-report.ts).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Awaitable } from '../awaitable.js';
 import type { LiveUser } from './context.js';
+import type { HandleError } from './error-report.js';
+import type { Handle } from './middleware.js';
 
 export interface Cookies {
   get(name: string): string | undefined;
@@ -45,6 +50,10 @@ export interface WsHooks {
   upgrade?: Upgrade;
   open?: Open;
   close?: Close;
+  /** Wraps every call and subscription (middleware.ts). */
+  handle?: Handle;
+  /** Receives every unexpected error and chooses what the caller sees (error-report.ts). */
+  handleError?: HandleError;
 }
 
 export function parseCookies(header: string | undefined): Cookies {

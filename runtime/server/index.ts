@@ -3,6 +3,7 @@
  *
  *   import { live, guard, LiveError } from 'svelte-realtime/server';
  */
+import type { Registry as PromRegistry } from 'prom-client';
 import { getRuntime } from './runtime.js';
 
 export { live, guard } from './handlers.js';
@@ -25,6 +26,9 @@ export type { CursorEntry } from './kinds/cursor.js';
 export type { Page } from './kinds/paginate.js';
 export type { LiveContext, LiveUser, Register } from './context.js';
 export type { Upgrade, Open, Close, UpgradeEvent, Cookies, ConnectionInfo, WsHooks } from './hooks.js';
+export { sequence } from './middleware.js';
+export type { Handle, HandleEvent, HandleKind, Resolve } from './middleware.js';
+export type { HandleError, HandleErrorEvent, HandleErrorResult, ErrorSource } from './error-report.js';
 export type { Limits } from './limits.js';
 export type { MergeStrategy } from '../protocol.js';
 
@@ -36,3 +40,12 @@ export function publish(topic: string, event: string, data?: unknown): void {
   getRuntime().publish(topic, event, data);
 }
 
+/**
+ * Turns metrics on (counting starts now) and returns them as a prom-client `Registry`, to serve
+ * from a route of your own or merge with your app's: `Registry.merge([register, await metricsRegistry()])`.
+ * Call it when the server starts (in `src/hooks.server.ts`). `node build` can serve them itself:
+ * see REALTIME_METRICS_TOKEN in the README.
+ */
+export function metricsRegistry(): Promise<PromRegistry> {
+  return getRuntime().enableMetrics().registry();
+}

@@ -17,6 +17,9 @@ import { ssrCall, ssrLoad } from './ssr.js';
 import { RUNTIME_KEY, type Loaded, type LoadEvent, type SsrRuntime } from '../ssr-contract.js';
 import { handleFrame, unsubscribe, type DispatchContext } from './dispatch.js';
 import { ErrorLog } from './error-log.js';
+import { askHandleError, type ErrorSource, type HandleErrorEvent, type HandleErrorResult } from './error-report.js';
+import { Metrics } from './metrics.js';
+import { metricsSettingsFromEnvironment, serveMetrics, type MetricsEndpoint } from './metrics-endpoint.js';
 import { isLiveError } from './errors.js';
 import { appOriginOf, originAllowed } from './origin-policy.js';
 import { FairInbox } from './fair-inbox.js';
@@ -61,13 +64,16 @@ const MAX_CLOSE_REASON_BYTES = 123;
 
 export class Runtime implements DispatchContext, SsrRuntime {
   registry = new Registry();
-  readonly topics = new Topics({ onListenerError: (error, topic) => this.logError(error, `listener of topic ${topic}`) });
+  readonly topics = new Topics({ onListenerError: (error, topic) => this.reportServerError(error, `listener of topic ${topic}`) });
   readonly telemetry = new Telemetry();
   readonly connections = new Map<string, Connection>();
   hooks: WsHooks = {};
   dev = false;
   origins: readonly string[] = [];
   limits: Limits = resolveLimits();
+  /** Counting for Prometheus: undefined (nothing counted) until `enableMetrics()` (metrics.ts). */
+  metrics: Metrics | undefined;
+  private metricsEndpoint: MetricsEndpoint | undefined;
   private wss: WebSocketServer | undefined;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private outputCheck: ReturnType<typeof setInterval> | undefined;
@@ -132,7 +138,8 @@ export class Runtime implements DispatchContext, SsrRuntime {
       listen: (topic, listener) => this.topics.listen(topic, listener),
       ownedElsewhere: (topic) => registry.ownersOf(topic).some((owner) => owner !== entry.module),
       telemetry: this.telemetry,
-      reportError: (error, where) => this.logError(error, `${entry.module.file} ${where}`)
+      reportError: (error, where) =>
+        void this.reportError(error, { path: entry.path, user: null, kind: handlerKind(entry.handler) ?? 'server', where: `${entry.module.file} ${where}` })
     };
   }
 
@@ -145,6 +152,7 @@ export class Runtime implements DispatchContext, SsrRuntime {
       throw new TypeError('publish(topic, event, data): topic and event must be strings');
     }
     const report = this.topics.publish(topic, event, data);
+    if (this.metrics !== undefined) this.metrics.published(topic);
     if (this.telemetry.active) {
       const cause = connection === undefined || callId === undefined ? undefined : { connection, id: callId };
       this.telemetry.emit({ type: 'publish', topic, event, seq: report.seq, delivered: report.delivered, data, cause });
@@ -175,6 +183,8 @@ export class Runtime implements DispatchContext, SsrRuntime {
 
   /** Listens for upgrades on an HTTP server (the production server). */
   attach(server: HttpServer): void {
+    const metricsSettings = metricsSettingsFromEnvironment();
+    if (metricsSettings) this.metricsEndpoint = serveMetrics(server, this.enableMetrics(), metricsSettings);
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (!this.handleUpgrade(req, socket, head) && server.listenerCount('upgrade') === 1) socket.destroy();
     });
@@ -184,7 +194,7 @@ export class Runtime implements DispatchContext, SsrRuntime {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     if (!isSocketPath(req.url ?? '/')) return false;
     this.accept(req, socket, head).catch((error: unknown) => {
-      this.logError(error, 'upgrade');
+      this.reportServerError(error, 'upgrade');
       refuse(socket, 500, 'Internal error');
     });
     return true;
@@ -198,6 +208,25 @@ export class Runtime implements DispatchContext, SsrRuntime {
   /** Logs an error the developer needs to see; repeats of one kind are counted, not printed (error-log.ts). */
   logError(error: unknown, where: string): void {
     this.errorLog.log(error, where);
+  }
+
+  /**
+   * An unexpected error: logged, then handed to hooks.ws `handleError`, whose answer (what a
+   * caller sees) this resolves with (error-report.ts).
+   */
+  reportError(error: unknown, event: HandleErrorEvent): HandleErrorResult | undefined | Promise<HandleErrorResult | undefined> {
+    this.logError(error, event.where);
+    return askHandleError(this.hooks.handleError, error, event, (thrown, where) => this.logError(thrown, where));
+  }
+
+  /** An unexpected error no caller waits for (a hook's, a topic listener's): logged and handed to `handleError`. */
+  private reportServerError(error: unknown, where: string, kind: ErrorSource = 'server'): void {
+    void this.reportError(error, { path: '', user: null, kind, where });
+  }
+
+  /** Starts counting for Prometheus (once; later calls return the same counts). See metrics.ts. */
+  enableMetrics(): Metrics {
+    return (this.metrics ??= new Metrics(this));
   }
 
   /** `fn.call(event, ...args)` from `+page.server.ts` (see ssr.ts). */
@@ -245,13 +274,15 @@ export class Runtime implements DispatchContext, SsrRuntime {
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.outputCheck) clearInterval(this.outputCheck);
     this.heartbeat = this.outputCheck = undefined;
+    this.metricsEndpoint?.close();
+    this.metricsEndpoint = undefined;
     this.errorLog.close();
     for (const conn of this.connections.values()) conn.socket.close(1001, 'Server shutting down');
     this.wss?.close();
     this.wss = undefined;
     this.registry.deactivate();
     this.topics.close();
-    return runCleanups(takeUnscopedCleanups(), (error) => this.logError(error, 'onDispose'));
+    return runCleanups(takeUnscopedCleanups(), (error) => this.reportServerError(error, 'onDispose'));
   }
 
   /** See origin-policy.ts; ORIGIN is read per upgrade, as adapter-node reads it at start-up. */
@@ -272,19 +303,27 @@ export class Runtime implements DispatchContext, SsrRuntime {
     if (this.stopping) return refuse(socket, 503, 'The server is shutting down; retry in a moment');
     const address = clientAddress(req);
     const full = this.reserve(address);
-    if (full) return refuse(socket, full.status, full.message);
+    if (full) {
+      this.metrics?.refused(full.status === 503 ? 'server_full' : 'address_full');
+      return refuse(socket, full.status, full.message);
+    }
     let opened = false;
     try {
-      if (!this.originAllowed(req)) return this.closeAtOnce(req, socket, head, CLOSE_FORBIDDEN, 'Origin not allowed');
+      if (!this.originAllowed(req)) {
+        this.metrics?.refused('origin');
+        return this.closeAtOnce(req, socket, head, CLOSE_FORBIDDEN, 'Origin not allowed');
+      }
       let user: unknown = null;
       if (this.hooks.upgrade) {
         try {
           user = (await this.hooks.upgrade(upgradeEvent(req))) ?? null;
         } catch (error) {
           if (isLiveError(error)) {
+            this.metrics?.refused(error.code === 'UNAUTHORIZED' ? 'unauthorized' : 'forbidden');
             return this.closeAtOnce(req, socket, head, error.code === 'UNAUTHORIZED' ? CLOSE_UNAUTHORIZED : CLOSE_FORBIDDEN, error.message);
           }
-          this.logError(error, 'hooks.ws upgrade');
+          this.reportServerError(error, 'hooks.ws upgrade', 'hook');
+          this.metrics?.refused('upgrade_error');
           return refuse(socket, 500, 'Internal error');
         }
       }
@@ -349,6 +388,7 @@ export class Runtime implements DispatchContext, SsrRuntime {
       address
     );
     this.connections.set(conn.id, conn);
+    this.metrics?.connectionOpened();
     conn.send({ t: 'hello', connection: conn.id, maxFrame: this.limits.maxFrameBytes });
     ws.on('pong', () => (conn.alive = true));
     const inbox = new FairInbox(ws, (data, isBinary) => {
@@ -372,6 +412,7 @@ export class Runtime implements DispatchContext, SsrRuntime {
       const code = conn.cutWith ?? wsCode;
       this.release(address);
       this.connections.delete(conn.id);
+      this.metrics?.connectionClosed(code);
       for (const id of [...conn.subscriptions.keys()]) unsubscribe(this, conn, id);
       if (this.telemetry.active) this.telemetry.emit({ type: 'close', connection: conn.id, code });
       void this.runHook('close', () => this.hooks.close?.({ connectionId: conn.id, connection: conn.id, user: conn.user, code, reason: reason.toString() }));
@@ -384,7 +425,7 @@ export class Runtime implements DispatchContext, SsrRuntime {
     try {
       await run();
     } catch (error) {
-      this.logError(error, `hooks.ws ${name}`);
+      this.reportServerError(error, `hooks.ws ${name}`, 'hook');
     }
   }
 

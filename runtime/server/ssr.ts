@@ -9,11 +9,12 @@
 import { ErrorCode } from '../protocol.js';
 import type { Loaded, LoadEvent } from '../ssr-contract.js';
 import type { LiveContext } from './context.js';
-import { runGuards, runTopicOwnerGuards, unknownPath } from './dispatch.js';
+import { guarded, runGuards, runTopicOwnerGuards, unknownPath } from './dispatch.js';
 import { LiveError } from './errors.js';
 import { parseCookies, type WsHooks } from './hooks.js';
-import type { Registry } from './registry.js';
-import { isSubscribable } from './subscribable.js';
+import { runHandle } from './middleware.js';
+import type { Registry, RegistryEntry } from './registry.js';
+import { isSubscribable, type Subscribable } from './subscribable.js';
 import type { Topics } from './topics.js';
 
 export interface SsrHost {
@@ -55,8 +56,9 @@ export async function ssrCall(host: SsrHost, path: string, args: unknown[], even
   const target = entry?.call;
   if (!entry || !target) throw unknownPath(path, 'function');
   const ctx = await contextFor(host, event);
-  await runGuards(entry, ctx);
-  return target(ctx, args);
+  const handle = host.hooks.handle;
+  if (!handle) return guarded(entry, ctx, () => target(ctx, args));
+  return runHandle(handle, { ctx, path, args, kind: 'call', ssr: true }, (c, a) => guarded(entry, c, () => target(c, a))).outcome;
 }
 
 /**
@@ -69,6 +71,21 @@ export async function ssrLoad(host: SsrHost, path: string, args: unknown[], even
   if (!entry || !isSubscribable(entry.handler)) throw unknownPath(path, 'stream');
   const stream = entry.handler;
   const ctx = await contextFor(host, event);
+  const handle = host.hooks.handle;
+  if (!handle) return loadStream(host, entry, stream, ctx, args);
+  let loaded: Loaded<unknown> | undefined;
+  const run = runHandle(handle, { ctx, path, args, kind: 'subscribe', ssr: true }, async (c, a) => {
+    loaded = await loadStream(host, entry, stream, c, a);
+    return loaded.value;
+  });
+  await run.outcome;
+  if (!loaded) throw new Error(`handle in hooks.ws returned without calling resolve for ${path}.load(event); call resolve(event) or throw a LiveError`);
+  return loaded;
+}
+
+/** A stream's guards, topic and init, for `store.load(event)`. */
+async function loadStream(host: SsrHost, entry: RegistryEntry, stream: Subscribable, ctx: LiveContext, args: unknown[]): Promise<Loaded<unknown>> {
+  const path = entry.path;
   await runGuards(entry, ctx);
   const topic = typeof stream.topic === 'string' ? stream.topic : stream.topic(ctx, ...args);
   if (typeof topic !== 'string' || topic.length === 0) throw new LiveError(ErrorCode.INTERNAL, `${path}: the topic function must return a non-empty string`);
