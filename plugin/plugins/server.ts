@@ -26,6 +26,8 @@ export function devSocketPlugin(api: RealtimeApi): Plugin {
     },
     configureServer(server) {
       const runtime = getRuntime();
+      // Vite evaluates transformed code: errors from live modules get the source's lines back.
+      runtime.fixStack = (error) => server.ssrFixStacktrace(error);
       const reloader = createDevReloader(server, api);
       api.reloader = reloader;
       const http = server.httpServer;

@@ -205,8 +205,16 @@ export class Runtime implements DispatchContext, SsrRuntime {
     this.outputBudget.wrote(bytes);
   }
 
+  /**
+   * In `vite dev`, points an error's stack at the user's source lines (the plugin sets it to
+   * Vite's ssrFixStacktrace). Applied here, before anything reads the stack: the terminal,
+   * the caller's error and the DevTools all show the rewritten one.
+   */
+  fixStack: ((error: Error) => void) | undefined;
+
   /** Logs an error the developer needs to see; repeats of one kind are counted, not printed (error-log.ts). */
   logError(error: unknown, where: string): void {
+    if (this.fixStack && error instanceof Error) this.fixStack(error);
     this.errorLog.log(error, where);
   }
 
