@@ -5,5 +5,6 @@ import { adapter } from 'svelte-realtime/vite';
 export default {
   preprocess: vitePreprocess(),
   // adapter-node, plus the realtime WebSocket on the same server: `node build` serves both.
-  kit: { adapter: adapter() }
+  // Remote functions (experimental in Kit 2) for /remote: a form, a command and a query.live beside $live.
+  kit: { adapter: adapter(), experimental: { remoteFunctions: true } }
 };
