@@ -132,6 +132,18 @@ describe('svelte-realtime/test', () => {
     expect(await latestTick.next()).toBe(first + 2);
   });
 
+  it('keeps the connection through an advance longer than the heartbeat', async () => {
+    vi.useFakeTimers({ now: new Date('2026-01-01T00:00:05Z') });
+    const app = await start();
+    const alice = await app.connect({ user: null });
+    const { latestTick } = alice.live(clock);
+    const first = await latestTick.next();
+    await vi.advanceTimersByTimeAsync(125_000);
+    expect(await latestTick.until((n) => n === first + 13)).toBe(first + 13);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(await latestTick.until((n) => n === first + 14)).toBe(first + 14);
+  });
+
   it('shows a production server the generic INTERNAL in place of an unexpected error with dev: false', async () => {
     const boom = { live: (await import('../../runtime/server/index.js')).live };
     const failing = { explode: boom.live(() => { throw new Error('secret detail'); }) };
