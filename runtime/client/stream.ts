@@ -10,7 +10,7 @@
  * between: the change is dropped from the list and the value is folded again.
  */
 import type { EventMessage, MergeOptions, TopicPosition } from '../protocol.js';
-import { applyEvent, keyOf } from './merge.js';
+import { applyEvent, keyOf } from '../merge.js';
 import type { Use } from './per-args.js';
 import { RpcError } from './rpc-error.js';
 import type { LiveSocket } from './socket.js';

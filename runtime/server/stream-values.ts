@@ -10,7 +10,7 @@
  * sees. A slow reader gets the latest value: values in between are skipped, as a store skips
  * them, and nothing piles up.
  */
-import { applyEvent } from '../client/merge.js';
+import { applyEvent } from '../merge.js';
 import { ErrorCode, type MergeOptions } from '../protocol.js';
 import type { LoadEvent } from '../ssr-contract.js';
 import { LiveError } from './errors.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyEvent } from '../../runtime/client/merge.js';
+import { applyEvent } from '../../runtime/merge.js';
 import type { MergeOptions } from '../../runtime/protocol.js';
 
 const crud: MergeOptions = { merge: 'crud', key: 'id', max: 50 };

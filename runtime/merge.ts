@@ -1,6 +1,7 @@
 /**
  * How a stream folds an event into its value, per merge strategy. Pure functions: a new value
- * is returned, the old one is never mutated.
+ * is returned, the old one is never mutated. Both sides own it: the browser's stores fold with
+ * it, and so does the server when it reads a stream's values (server/stream-values.ts).
  *
  * - crud: a list of items identified by `key`; `created` and `updated` upsert in place (order
  *   kept, new items last), `deleted` removes (data may be the item or its key), `set` replaces.
@@ -9,7 +10,7 @@
  * - presence: who is here, one entry per key; `join` adds or updates, `leave` removes.
  * - cursor: the latest position per key; `move` adds or updates, `leave` removes.
  */
-import type { MergeOptions } from '../protocol.js';
+import type { MergeOptions } from './protocol.js';
 
 /** What identifies `item` under `key`: the field of an object, or a plain value itself (a key sent alone). */
 export function keyOf(item: unknown, key: string): unknown {
