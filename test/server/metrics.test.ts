@@ -4,8 +4,10 @@
  * or REALTIME_METRICS_PORT (a listener of its own on 127.0.0.1), or in code by
  * `metricsRegistry()`. Labels a client can influence stay bounded.
  */
+import { execFile } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { live, LiveError, metricsRegistry } from '../../runtime/server/index.js';
 import { getRuntime } from '../../runtime/server/runtime.js';
@@ -167,5 +169,28 @@ describe('metrics', () => {
     expect(sample(text, 'realtime_connections')).toBe(1);
     expect(registry.contentType).toBe('text/plain; version=0.0.4; charset=utf-8');
     client.close();
+  });
+
+  it('load prom-client only when turned on (the built package, in a process of its own)', async () => {
+    // Whether a CommonJS package was loaded shows in require's cache, imported from ESM or not.
+    const script = `
+      import http from 'node:http';
+      import { createRequire } from 'node:module';
+      const { getRuntime } = await import('./dist/runtime/server/runtime.js');
+      const { metricsRegistry } = await import('./dist/runtime/server/index.js');
+      const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((file) => file.includes('prom-client'));
+      const server = http.createServer();
+      getRuntime().attach(server);
+      const before = loaded();
+      await metricsRegistry();
+      console.log(JSON.stringify({ before, after: loaded() }));
+      getRuntime().close();
+    `;
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const env = { ...process.env, REALTIME_METRICS_TOKEN: '', REALTIME_METRICS_PORT: '' };
+    const output = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: root, env }, (error, stdout, stderr) => (error ? reject(new Error(stderr)) : resolve(stdout)))
+    );
+    expect(JSON.parse(output)).toEqual({ before: false, after: true });
   });
 });
