@@ -9,8 +9,8 @@ import * as dashboard from '../src/live/dashboard';
 import * as admin from '../src/live/admin/users';
 import { login, SESSION_COOKIE } from '$lib/server/sessions';
 
-// Every live module, as the plugin would register them ($types.d.ts is not a module).
-const modules = import.meta.glob(['/src/live/**/*.ts', '!/src/live/**/*.d.ts'], { eager: true });
+// Every live module, as the plugin would register them (the kit skips $types.d.ts).
+const modules = import.meta.glob('/src/live/**/*.ts', { eager: true });
 
 let server: TestServer;
 afterEach(async () => {

@@ -190,11 +190,31 @@ describe('svelte-realtime/test refuses bad input with a typed error', () => {
     await expect(messages.next({ timeout: -1 })).rejects.toMatchObject({ code: 'BAD_OPTION' });
   });
 
+  it('bad options', async () => {
+    await expect(createTestServer({ modules, dir: '' })).rejects.toMatchObject({ code: 'BAD_OPTION' });
+    await expect(createTestServer({ modules, hooks: 'hooks.ws' as never })).rejects.toMatchObject({ code: 'BAD_OPTION' });
+    await expect(createTestServer({ modules: { chat: 'not a module' } })).rejects.toMatchObject({ code: 'NO_MODULES' });
+    const app = await start();
+    await expect(app.connect('alice' as never)).rejects.toMatchObject({ code: 'BAD_OPTION' });
+    await expect(app.connect({ cookies: 'session=x' as never })).rejects.toMatchObject({ code: 'BAD_OPTION', message: expect.stringContaining('cookie names') });
+    await expect(app.connect({ headers: 'authorization: x' as never })).rejects.toMatchObject({ code: 'BAD_OPTION' });
+    const { messages } = (await app.connect({ user: null })).live(chat);
+    await expect(messages.until('ready' as never)).rejects.toMatchObject({ code: 'BAD_OPTION' });
+  });
+
+  it('an upgrade hook that throws an unexpected error rejects connect()', async () => {
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    server = await createTestServer({ modules, hooks: { upgrade: () => { throw new Error('database down'); } } });
+    await expect(server.connect()).rejects.toMatchObject({ code: 'DISCONNECTED' });
+    log.mockRestore();
+  });
+
   it('used after close', async () => {
     const app = await start();
     const alice = await app.connect({ user: null });
     await app.close();
     expect(() => alice.live(chat)).toThrow(expect.objectContaining({ code: 'CLOSED' }));
     await expect(app.connect()).rejects.toMatchObject({ code: 'CLOSED' });
+    await expect(app.runCron(clock.tick)).rejects.toMatchObject({ code: 'CLOSED' });
   });
 });
