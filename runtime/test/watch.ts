@@ -34,6 +34,12 @@ export interface Watched<T> {
    * store's error (a guard's FORBIDDEN, for example) when the server refuses the subscription.
    */
   next(options?: WaitOptions): Promise<T>;
+  /**
+   * Subscribes, and resolves once the server has answered the subscription: from then on every
+   * publish reaches this store. For a channel (it has no init, so no first value to await) before
+   * another client publishes to it.
+   */
+  ready(options?: WaitOptions): Promise<void>;
   /** Reads values (as `next()` does) until one passes `test`, and resolves with it. */
   until(test: (value: T) => boolean, options?: WaitOptions): Promise<T>;
   /** Every value the store has taken since it was first read, oldest first. */
@@ -137,6 +143,32 @@ export function watch<S extends Readable<unknown>>(
     });
   };
 
+  /** Waits for the store's status to leave `loading`: `ready`, or `error` (rejects with the store's error). */
+  const ready = (options: WaitOptions = {}): Promise<void> => {
+    const status = (store as { status?: Readable<string> }).status;
+    const timeout = options.timeout ?? DEFAULT_WAIT_MS;
+    start();
+    if (!status) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const timer =
+        timeout === Infinity
+          ? undefined
+          : realSetTimeout(() => finish(() => reject(new TestKitError('TIMEOUT', `${label}.ready(): the server did not answer the subscription within ${timeout} ms`))), timeout);
+      const finish = (settle: () => void) => {
+        if (settled) return;
+        settled = true;
+        realClearTimeout(timer);
+        queueMicrotask(() => stop());
+        settle();
+      };
+      const stop = status.subscribe((state) => {
+        if (state === 'ready') finish(resolve);
+        else if (state === 'error') finish(() => reject(failure ?? new TestKitError('CLOSED', `${label}: the subscription failed`)));
+      });
+    });
+  };
+
   const helpers: Watched<T> = {
     get value() {
       start();
@@ -147,6 +179,7 @@ export function watch<S extends Readable<unknown>>(
       return history;
     },
     next: (options) => wait(() => true, 'next', options),
+    ready,
     until: (test, options) => {
       if (typeof test !== 'function') return Promise.reject(new TestKitError('BAD_OPTION', `${label}.until(test): pass a function of the value`));
       return wait(test, 'until', options);

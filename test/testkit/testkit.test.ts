@@ -9,6 +9,7 @@ import * as users from './app/src/live/admin/users.js';
 import * as todos from './app/src/live/todos.js';
 import * as board from './app/src/live/board.js';
 import * as clock from './app/src/live/clock.js';
+import * as studio from './app/src/live/studio.js';
 import * as hooks from './app/src/hooks.ws.js';
 
 const modules = import.meta.glob('./app/src/live/**/*.ts', { eager: true });
@@ -74,6 +75,7 @@ describe('svelte-realtime/test', () => {
     const guest = await app.connect({ user: null });
     await expect(guest.live(users).count()).rejects.toMatchObject({ code: 'FORBIDDEN', message: 'Admins only' });
     await expect(guest.live(users).audit.next()).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(guest.live(users).audit.ready()).rejects.toMatchObject({ code: 'FORBIDDEN', message: 'Admins only' });
     const admin = await app.connect({ user: { id: 'root', admin: true } });
     expect(await admin.live(users).count()).toBe(3);
     expect(await admin.live(users).audit.next()).toEqual(['started']);
@@ -108,6 +110,28 @@ describe('svelte-realtime/test', () => {
     await addCard('a', 'second');
     expect(await cards('a').next()).toHaveLength(2);
     expect(await cards('b').next()).toHaveLength(1);
+  });
+
+  it('gives rooms, channels and binary functions as a page has them', async () => {
+    const app = await start();
+    const ada = await app.connect({ user: { id: 'ada', name: 'Ada' } });
+    const bob = await app.connect({ user: { id: 'bob', name: 'Bob' } });
+    const adaRoom = ada.live(studio).studio('r1');
+    const bobRoom = bob.live(studio).studio('r1');
+    await adaRoom.presence.next();
+    expect(await bobRoom.presence.until((members) => members.length === 2)).toEqual(
+      expect.arrayContaining([{ id: 'ada', name: 'Ada' }, { id: 'bob', name: 'Bob' }])
+    );
+    await bobRoom.data.next();
+    const note = await adaRoom.note('hello');
+    expect(await bobRoom.data.until((list) => list.length === 1)).toEqual([note]);
+
+    const reactions = bob.live(studio).reactions;
+    await reactions.ready();
+    await ada.live(studio).reactions.publish('reacted', { emoji: '👍' });
+    expect(await reactions.next()).toEqual({ emoji: '👍' });
+
+    expect(await ada.live(studio).echoBytes(new Uint8Array([1, 2, 3]), 'three')).toEqual({ label: 'three', length: 3 });
   });
 
   it('runs a cron job as its schedule would', async () => {
