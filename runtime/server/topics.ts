@@ -89,6 +89,9 @@ export interface Joined {
  */
 export const RESYNC_EVENT = '~resync';
 
+/** Topics remembered as published on while the bus was away (see `publishedAway`). */
+const MAX_PUBLISHED_AWAY = 10_000;
+
 /** Topics computed on each instance from the cluster's events: never sent to the bus. */
 const INSTANCE_TOPICS = [`${RUNTIME_TOPIC_PREFIX}derived:`, `${RUNTIME_TOPIC_PREFIX}aggregate:`];
 
@@ -140,6 +143,11 @@ export class Topics {
   private readonly onListenerError: (error: unknown, topic: string) => void;
   /** The cluster's topics, when this instance is part of one. */
   private cluster: TopicBus | undefined;
+  /**
+   * Topics published on while the bus was away: the other instances missed those events, so
+   * each is restarted on a new epoch for the whole cluster when the bus is back.
+   */
+  private readonly publishedAway = new Set<string>();
 
   constructor(options: TopicsOptions = {}) {
     this.historySize = options.historySize ?? 256;
@@ -335,6 +343,7 @@ export class Topics {
 
   /** Delivers a publish on this instance alone (one process, or a cluster whose bus is away). */
   private deliver(topic: string, event: string, data: unknown, diverged = false): PublishReport {
+    if (diverged && this.publishedAway.size < MAX_PUBLISHED_AWAY) this.publishedAway.add(topic);
     const state = this.topics.get(topic);
     if (!state) return { seq: 0, delivered: 0 };
     const seq = ++state.seq;
@@ -369,7 +378,7 @@ export class Topics {
   private receive(topic: string, epoch: string, seq: number, payload: string, own: boolean): void {
     let decoded: [string, unknown] | undefined;
     const decode = () => (decoded ??= parse(payload) as [string, unknown]);
-    if (!own && this.listeners.has(topic)) {
+    if (!own && seq > 0 && this.listeners.has(topic)) {
       const [event, data] = decode();
       this.notify(topic, event, data, true);
     }
@@ -381,6 +390,11 @@ export class Topics {
   private advance(topic: string, state: TopicState, event: PendingEvent, decode?: () => [string, unknown]): void {
     if (state.syncing) {
       state.pending.push(event);
+      return;
+    }
+    if (event.seq === 0) {
+      // A restart announced by the bus: a new epoch and no event.
+      if (event.epoch !== state.epoch || state.diverged) this.restartEpoch(topic, state, { epoch: event.epoch, seq: 0 });
       return;
     }
     if (state.diverged || event.epoch !== state.epoch) {
@@ -456,8 +470,20 @@ export class Topics {
     state.diverged = false;
   }
 
-  /** The bus is back: every followed topic catches up (or starts over); the others are forgotten. */
+  /**
+   * The bus is back: topics published on meanwhile start over on every instance; every followed
+   * topic catches up (or starts over); the others are forgotten.
+   */
   private resync(): void {
+    const cluster = this.cluster;
+    if (!cluster) return;
+    for (const topic of this.publishedAway) {
+      cluster.restart(topic).catch(() => {
+        // Away again: tried once more at the next reconnection.
+        if (this.publishedAway.size < MAX_PUBLISHED_AWAY) this.publishedAway.add(topic);
+      });
+    }
+    this.publishedAway.clear();
     for (const [topic, state] of this.topics) {
       if (state.subscribers.size === 0) {
         if (state.retainTimer) clearTimeout(state.retainTimer);

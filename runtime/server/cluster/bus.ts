@@ -44,6 +44,11 @@ export interface TopicBus {
   readonly connected: boolean;
   /** Publishes `payload` on `topic`; it comes back to every instance through `receive`. */
   publish(topic: string, payload: string): Promise<void>;
+  /**
+   * Moves the topic to a new epoch on every instance (announced as an event with seq 0), so all
+   * its subscribers re-run init: for a topic this instance published on while the bus was away.
+   */
+  restart(topic: string): Promise<void>;
   /** The topic's position, and the events `(after, upTo]` when `after` is given. */
   read(topic: string, after?: number, upTo?: number): Promise<TopicRead>;
   /** Where events and reconnections go. */

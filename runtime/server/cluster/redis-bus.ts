@@ -16,7 +16,7 @@ import { parse, stringify } from 'devalue';
 import { createClient } from '@redis/client';
 import type { BusEvent, ClusterBus, CounterBus, LeaseBus, PresenceBus, PresenceGone, TopicBus, TopicRead, TopicReceiver } from './bus.js';
 import type { ResolvedCluster } from './options.js';
-import { EXPIRED, HEARTBEAT, PRESENCE_JOIN, PRESENCE_LEAVE, PUBLISH, RATE, READ, REAP, RELEASE } from './scripts.js';
+import { EXPIRED, HEARTBEAT, PRESENCE_JOIN, PRESENCE_LEAVE, PUBLISH, RATE, READ, REAP, RELEASE, RESTART } from './scripts.js';
 
 type Client = ReturnType<typeof createClient>;
 type Reply = string | number | null | Reply[];
@@ -94,6 +94,9 @@ export class RedisBus implements ClusterBus {
       publish: async (topic, payload) => {
         const { history, historyTtlMs } = this.options;
         await run(this.client, PUBLISH, [this.key(`t:${topic}`), this.key(`s:${topic}`)], [newEpoch(), payload, this.instance, history, historyTtlMs, channel, topic]);
+      },
+      restart: async (topic) => {
+        await run(this.client, RESTART, [this.key(`t:${topic}`), this.key(`s:${topic}`)], [newEpoch(), this.options.historyTtlMs, channel, topic, this.instance]);
       },
       read: (topic, after, upTo) => this.read(topic, after, upTo),
       attach: (receiver) => {

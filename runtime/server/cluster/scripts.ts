@@ -27,6 +27,18 @@ redis.call('PUBLISH', ARGV[6], cjson.encode({ARGV[7], epoch, seq, ARGV[3], ARGV[
 return seq`;
 
 /**
+ * Restart a topic on a new epoch (an instance published on it while Redis was away, so some
+ * instances missed events). KEYS: meta, stream. ARGV: new epoch, ttl ms, channel, topic, origin.
+ * Every instance hears it as an event with seq 0 and tells its subscribers to re-run init.
+ */
+export const RESTART = `
+redis.call('DEL', KEYS[2])
+redis.call('HSET', KEYS[1], 'e', ARGV[1], 's', 0)
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('PUBLISH', ARGV[3], cjson.encode({ARGV[4], ARGV[1], 0, ARGV[5], ''}))
+return 1`;
+
+/**
  * Read a topic's position and optionally its events after a seq. KEYS: meta, stream.
  * ARGV: epoch if new, ttl ms, after ('' for none), up to ('' for the current seq).
  * Returns {epoch, seq, events}.
