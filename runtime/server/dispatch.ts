@@ -24,7 +24,7 @@ import type { ModuleRecord, Registry, RegistryEntry } from './registry.js';
 import { initOnce } from './shared-init.js';
 import { isSubscribable, type Subscribable } from './subscribable.js';
 import type { Telemetry } from './telemetry.js';
-import type { Topics } from './topics.js';
+import type { Joined, Topics } from './topics.js';
 
 export interface DispatchContext {
   registry: Registry;
@@ -385,21 +385,36 @@ async function establish(
   }
   await runTopicOwnerGuards(dc, entry, topic, ctx);
   // Closed, or unsubscribed while the guards ran: nothing to subscribe.
-  state.reserved = false;
-  if (!conn.pendingSubscriptions.delete(message.id) || conn.socket.readyState !== 1) return undefined;
-  // Subscribe first, so nothing published from here on is missed.
-  const replay = message.from && stream.resumable !== false ? dc.topics.eventsSince(topic, message.from) : null;
-  if (message.from && dc.metrics !== undefined) dc.metrics.resumed(replay !== null);
+  if (!conn.pendingSubscriptions.has(message.id) || conn.socket.readyState !== 1) return undefined;
   const merge = stream.optionsFor?.(args) ?? stream.options;
   const start = stream.start;
-  const position = dc.topics.subscribe(
-    topic,
-    conn,
-    start && (() => start.call(stream, { path: message.path, topic, ctx, args })),
-    { path: message.path, ctx, args },
-    // Kinds that never resume (channels, presence, rooms) keep no history for replay.
-    stream.resumable !== false
-  );
+  // Subscribe first, so nothing published from here on is missed; its events wait for the
+  // snapshot or the replay (in a cluster the topic may first ask the bus where it stands).
+  conn.hold(topic);
+  let joined: Joined;
+  try {
+    const joining = dc.topics.join(
+      topic,
+      conn,
+      start && (() => start.call(stream, { path: message.path, topic, ctx, args })),
+      { path: message.path, ctx, args },
+      // Kinds that never resume (channels, presence, rooms) keep no history for replay.
+      stream.resumable !== false,
+      stream.resumable !== false ? message.from : undefined
+    );
+    joined = isPromiseLike(joining) ? await joining : joining;
+  } catch (error) {
+    conn.release(topic);
+    throw error;
+  }
+  state.reserved = false;
+  if (!conn.pendingSubscriptions.delete(message.id) || conn.socket.readyState !== 1) {
+    dc.topics.unsubscribe(topic, conn);
+    conn.release(topic);
+    return undefined;
+  }
+  const { position, replay } = joined;
+  if (message.from && dc.metrics !== undefined) dc.metrics.resumed(replay !== null);
   const subscription: Subscription = { id: message.id, path: message.path, topic };
   conn.subscriptions.set(message.id, subscription);
   state.established = true;
@@ -409,6 +424,7 @@ async function establish(
     } catch (error) {
       state.established = false;
       unsubscribe(dc, conn, message.id);
+      conn.release(topic);
       throw error;
     }
   }
@@ -418,9 +434,9 @@ async function establish(
   if (replay) {
     conn.send({ t: 'resumed', id: message.id, topic, merge });
     for (const frame of replay) conn.sendFrame(frame);
+    conn.release(topic);
     return undefined;
   }
-  conn.hold(topic);
   try {
     const data = await initOnce(stream, ctx, args, position);
     // Unsubscribed while init ran: nothing to send.

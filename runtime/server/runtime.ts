@@ -33,6 +33,7 @@ import { Telemetry } from './telemetry.js';
 import { OUTPUT_CHECK_MS, OutputBudget } from './output-budget.js';
 import { isSubscribable } from './subscribable.js';
 import { Topics } from './topics.js';
+import { joinCluster, type ClusterMembership } from './cluster/membership.js';
 import { drainConnections, shutdownDeadlineFromEnvironment, stopOnSignals } from './shutdown.js';
 
 export interface RuntimeOptions {
@@ -87,6 +88,8 @@ export class Runtime implements DispatchContext, SsrRuntime {
   private readonly socketsPerAddress = new Map<string, number>();
   /** Set by `shutdown()`: new sockets are refused and frames from open ones are not run. */
   private stopping: Promise<void> | undefined;
+  /** This instance's place in a cluster, when REALTIME_REDIS_URL (or hooks.ws `cluster`) names one. */
+  cluster: ClusterMembership | undefined;
 
   /**
    * Replaces the registered modules, hooks and options in one step. If any module fails to
@@ -113,6 +116,8 @@ export class Runtime implements DispatchContext, SsrRuntime {
     this.hooks = input.hooks ?? {};
     if (input.options?.dev !== undefined) this.dev = input.options.dev;
     if (input.options?.origins) this.origins = input.options.origins;
+    // Production and preview only: `vite dev` stays one process.
+    if (!this.dev && !this.cluster && !this.stopping) this.cluster = joinCluster((input.hooks as { cluster?: unknown } | undefined)?.cluster, this.topics);
   }
 
   /**
@@ -290,7 +295,9 @@ export class Runtime implements DispatchContext, SsrRuntime {
     this.wss = undefined;
     this.registry.deactivate();
     this.topics.close();
-    return runCleanups(takeUnscopedCleanups(), (error) => this.reportServerError(error, 'onDispose'));
+    const cleanups = runCleanups(takeUnscopedCleanups(), (error) => this.reportServerError(error, 'onDispose'));
+    // Last: the presence of the closed sockets has left, so other instances see them go now.
+    return Promise.all([cleanups, this.cluster?.leave()]).then(() => undefined);
   }
 
   /** See origin-policy.ts; ORIGIN is read per upgrade, as adapter-node reads it at start-up. */
