@@ -43,6 +43,9 @@ const UNKNOWN_PATH = '(unknown)';
 const OTHER = '(other)';
 
 interface PathStats {
+  /** Calls answered with a result (kept apart from `codes`: the common case costs one increment). */
+  ok: number;
+  /** Calls that failed, by error code. */
   readonly codes: Map<string, number>;
   /** Calls at or under each bound (not cumulative; summed when read). */
   readonly buckets: Float64Array;
@@ -52,8 +55,10 @@ interface PathStats {
 
 export class Metrics {
   private readonly paths = new Map<string, PathStats>();
-  private readonly publishes = new Map<string, number>();
-  private readonly topicLabels = new Map<string, string>();
+  /** Publishes by label; topics with the same label share one counter. */
+  private readonly publishes = new Map<string, { value: number }>();
+  /** Each topic seen, with its label's publish counter (bounded: cleared past MAX_CACHED_TOPICS). */
+  private readonly topicLabels = new Map<string, { label: string; publishes: { value: number } }>();
   private readonly dynamicTopics = new Set<string>();
   private readonly refusals = new Map<RefusalReason, number>();
   private readonly closes = new Map<string, number>();
@@ -71,6 +76,10 @@ export class Metrics {
     let bucket = 0;
     while (bucket < BUCKET_BOUNDS_MS.length && durationMs > BUCKET_BOUNDS_MS[bucket]!) bucket++;
     stats.buckets[bucket]!++;
+    if (code === 'ok') {
+      stats.ok++;
+      return;
+    }
     const codes = stats.codes;
     const seen = codes.get(code);
     if (seen !== undefined) codes.set(code, seen + 1);
@@ -79,8 +88,7 @@ export class Metrics {
   }
 
   published(topic: string): void {
-    const label = this.topicLabel(topic);
-    this.publishes.set(label, (this.publishes.get(label) ?? 0) + 1);
+    (this.topicLabels.get(topic) ?? this.labelTopic(topic)).publishes.value++;
   }
 
   /** A reconnecting client asked to resume a subscription: replayed from history, or sent a fresh snapshot. */
@@ -121,15 +129,14 @@ export class Metrics {
     const label = this.paths.size < MAX_PATHS && this.source.registry.get(path) !== undefined ? path : UNKNOWN_PATH;
     let stats = this.paths.get(label);
     if (!stats) {
-      stats = { codes: new Map(), buckets: new Float64Array(BUCKET_BOUNDS_MS.length + 1), count: 0, sumMs: 0 };
+      stats = { ok: 0, codes: new Map(), buckets: new Float64Array(BUCKET_BOUNDS_MS.length + 1), count: 0, sumMs: 0 };
       this.paths.set(label, stats);
     }
     return stats;
   }
 
-  private topicLabel(topic: string): string {
-    const cached = this.topicLabels.get(topic);
-    if (cached !== undefined) return cached;
+  /** The topic's label (see the file's comment), remembered with its publish counter. */
+  private labelTopic(topic: string): { label: string; publishes: { value: number } } {
     let label: string;
     if (isRuntimeTopic(topic)) {
       // `@kind:path:...parts`: the parts come from arguments (a room id), kind and path do not.
@@ -144,9 +151,12 @@ export class Metrics {
     } else {
       label = OTHER;
     }
+    let publishes = this.publishes.get(label);
+    if (!publishes) this.publishes.set(label, (publishes = { value: 0 }));
+    const entry = { label, publishes };
     if (this.topicLabels.size >= MAX_CACHED_TOPICS) this.topicLabels.clear();
-    this.topicLabels.set(topic, label);
-    return label;
+    this.topicLabels.set(topic, entry);
+    return entry;
   }
 
   /**
@@ -170,7 +180,10 @@ export class Metrics {
       ]),
       counter('realtime_calls_total', 'Calls answered, by path and code (ok, or the error code).', () => {
         const values: ScrapedValue[] = [];
-        for (const [path, stats] of this.paths) for (const [code, value] of stats.codes) values.push({ labels: { path, code }, value });
+        for (const [path, stats] of this.paths) {
+          if (stats.ok > 0) values.push({ labels: { path, code: 'ok' }, value: stats.ok });
+          for (const [code, value] of stats.codes) values.push({ labels: { path, code }, value });
+        }
         return values;
       }),
       {
@@ -188,13 +201,13 @@ export class Metrics {
         reset: () => {}
       },
       counter('realtime_publishes_total', 'Events published, by topic (bounded: see the README).', () =>
-        [...this.publishes].map(([topic, value]) => ({ labels: { topic }, value }))
+        [...this.publishes].map(([topic, { value }]) => ({ labels: { topic }, value }))
       ),
       gauge('realtime_subscribers', 'Subscriptions held now, by topic (bounded: see the README).', () => {
         const byLabel = new Map<string, number>();
         for (const { topic, subscribers } of source.topics.list()) {
           if (subscribers === 0) continue;
-          const label = this.topicLabel(topic);
+          const label = (this.topicLabels.get(topic) ?? this.labelTopic(topic)).label;
           byLabel.set(label, (byLabel.get(label) ?? 0) + subscribers);
         }
         return [...byLabel].map(([topic, value]) => ({ labels: { topic }, value }));
