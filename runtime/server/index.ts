@@ -30,6 +30,7 @@ export { sequence } from './middleware.js';
 export type { Handle, HandleEvent, HandleKind, Resolve } from './middleware.js';
 export type { HandleError, HandleErrorEvent, HandleErrorResult, ErrorSource } from './error-report.js';
 export type { Limits } from './limits.js';
+export type { ClusterOptions } from './cluster/options.js';
 export type { MergeStrategy } from '../protocol.js';
 
 /**

@@ -53,7 +53,8 @@ function positive(options: ClusterOptions, key: 'heartbeatMs' | 'expireMs' | 'hi
 
 /**
  * The cluster to join, or undefined to run as one process: from `options` (the hooks file's
- * `cluster` export) over `REALTIME_REDIS_URL`. Throws ClusterConfigError for a bad setting.
+ * `cluster` export) over `REALTIME_REDIS_URL`. Throws ClusterConfigError for a bad setting,
+ * with or without a URL.
  */
 export function resolveCluster(options: unknown, env: NodeJS.ProcessEnv = process.env): ResolvedCluster | undefined {
   if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
@@ -64,8 +65,8 @@ export function resolveCluster(options: unknown, env: NodeJS.ProcessEnv = proces
     if (!KEYS.has(key)) throw new ClusterConfigError(`unknown option ${JSON.stringify(key)}; use one of ${[...KEYS].join(', ')}`);
   }
   const url = given.url ?? env.REALTIME_REDIS_URL;
-  if (url === undefined || url === '') return undefined;
-  if (typeof url !== 'string' || !(url.startsWith('redis://') || url.startsWith('rediss://'))) {
+  const joins = url !== undefined && url !== '';
+  if (joins && (typeof url !== 'string' || !(url.startsWith('redis://') || url.startsWith('rediss://')))) {
     throw new ClusterConfigError(`the Redis URL must start with redis:// or rediss://; got one starting ${JSON.stringify(String(url).slice(0, 8))}`);
   }
   const prefix = given.prefix ?? 'realtime:';
@@ -76,8 +77,10 @@ export function resolveCluster(options: unknown, env: NodeJS.ProcessEnv = proces
   const heartbeatMs = positive(given, 'heartbeatMs', 5_000);
   const expireMs = positive(given, 'expireMs', 15_000);
   if (expireMs <= heartbeatMs) throw new ClusterConfigError(`expireMs (${expireMs}) must be longer than heartbeatMs (${heartbeatMs})`);
+  // Checked even without a URL: a mistyped option is found on the first start, not on the first deploy.
+  if (!joins) return undefined;
   return {
-    url,
+    url: url as string,
     prefix,
     client: given.client ?? {},
     heartbeatMs,
