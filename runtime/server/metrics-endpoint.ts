@@ -51,8 +51,13 @@ export interface MetricsEndpoint {
  * a listener of its own when there is a port. Every other request goes on to the server's own
  * handlers, as before.
  */
-export function serveMetrics(server: HttpServer, metrics: Metrics, settings: MetricsSettings): MetricsEndpoint {
-  const answer = (req: IncomingMessage, res: ServerResponse) => void answerScrape(req, res, metrics, settings.token);
+export function serveMetrics(
+  server: HttpServer,
+  metrics: Metrics,
+  settings: MetricsSettings,
+  logError: (error: unknown, where: string) => void = (error, where) => console.error(`[svelte-realtime] ${where}:`, error)
+): MetricsEndpoint {
+  const answer = (req: IncomingMessage, res: ServerResponse) => void answerScrape(req, res, metrics, settings.token, logError);
   let restore = () => {};
   if (settings.token !== undefined) {
     // The app's handlers (adapter-node's) are already listening: requests for the metrics path
@@ -77,11 +82,14 @@ export function serveMetrics(server: HttpServer, metrics: Metrics, settings: Met
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end(`Metrics are at ${PORT_METRICS_PATH}`);
     });
     listener = own;
-    port = new Promise((resolve, reject) => {
-      own.once('error', reject);
+    port = new Promise((resolve) => {
+      // A port already taken (another instance on this host) leaves the app serving, and says so.
+      own.once('error', (error: NodeJS.ErrnoException) => {
+        logError(error, `metrics: cannot listen on 127.0.0.1:${settings.port} (${error.code ?? error.message}); set REALTIME_METRICS_PORT to a free port`);
+        resolve(undefined);
+      });
       own.listen(settings.port, '127.0.0.1', () => resolve((own.address() as { port: number }).port));
     });
-    port.catch(() => {});
   }
   return {
     port,
@@ -98,7 +106,13 @@ function pathOf(url: string | undefined): string {
   return url === undefined ? '/' : end < 0 ? url : url.slice(0, end);
 }
 
-async function answerScrape(req: IncomingMessage, res: ServerResponse, metrics: Metrics, token: string | undefined): Promise<void> {
+async function answerScrape(
+  req: IncomingMessage,
+  res: ServerResponse,
+  metrics: Metrics,
+  token: string | undefined,
+  logError: (error: unknown, where: string) => void
+): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end('Use GET');
     return;
@@ -111,7 +125,7 @@ async function answerScrape(req: IncomingMessage, res: ServerResponse, metrics: 
     const { contentType, body } = await metrics.text();
     res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' }).end(req.method === 'HEAD' ? undefined : body);
   } catch (error) {
-    console.error('[svelte-realtime] metrics:', error);
+    logError(error, 'metrics');
     res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('Metrics failed; see the server log');
   }
 }

@@ -189,7 +189,7 @@ export class Runtime implements DispatchContext, SsrRuntime {
   /** Listens for upgrades on an HTTP server (the production server). */
   attach(server: HttpServer): void {
     const metricsSettings = metricsSettingsFromEnvironment();
-    if (metricsSettings) this.metricsEndpoint = serveMetrics(server, this.enableMetrics(), metricsSettings);
+    if (metricsSettings) this.metricsEndpoint = serveMetrics(server, this.enableMetrics(), metricsSettings, (error, where) => this.logError(error, where));
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (!this.handleUpgrade(req, socket, head) && server.listenerCount('upgrade') === 1) socket.destroy();
     });

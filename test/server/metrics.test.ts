@@ -10,9 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { live, LiveError, metricsRegistry } from '../../runtime/server/index.js';
-import { getRuntime } from '../../runtime/server/runtime.js';
+import { getRuntime, Runtime } from '../../runtime/server/runtime.js';
 import { MAX_TOPIC_LABELS } from '../../runtime/server/metrics.js';
-import { module, serverPerTest, TestClient, upgradeStatus } from '../helpers/server.js';
+import { module, serverPerTest, TestClient, upgradeStatus, waitFor } from '../helpers/server.js';
 
 const servers = serverPerTest();
 const TOKEN = 'test-token-0123456789abcdef';
@@ -147,6 +147,25 @@ describe('metrics', () => {
     expect(sample(own.body, 'realtime_connections')).toBe(1);
     expect((await get(port, '/other')).status).toBe(404);
     expect((await get(server.port, '/__realtime/metrics')).status).toBe(404);
+  });
+
+  it('say so in the log when REALTIME_METRICS_PORT is taken, and the app keeps serving', async () => {
+    const taken = http.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      process.env.REALTIME_METRICS_PORT = String(port);
+      const logged: string[] = [];
+      const runtime = new Runtime();
+      runtime.logError = (error, where) => void logged.push(`${where}: ${(error as NodeJS.ErrnoException).code}`);
+      await servers.start({ modules: [module('chat', chat)] }, runtime);
+      const client = await servers.connect();
+      expect(await client.call('chat/send', 'still here')).toMatchObject({ t: 'result' });
+      await waitFor(() => logged.length > 0, 'the log line');
+      expect(logged).toEqual([`metrics: cannot listen on 127.0.0.1:${port} (EADDRINUSE); set REALTIME_METRICS_PORT to a free port: EADDRINUSE`]);
+    } finally {
+      await new Promise<void>((resolve) => taken.close(() => resolve()));
+    }
   });
 
   it('refuse a bad REALTIME_METRICS_PORT or a short token at start-up, saying what to set', async () => {
