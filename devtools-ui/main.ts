@@ -11,11 +11,14 @@ import { ChannelClient } from './data/channel-client.js';
 import { EventStore } from './data/event-store.js';
 import { watchPageSockets } from './data/page-tap.js';
 import { parseShortcut } from './data/shortcut.js';
+import type { LauncherOption } from './data/layout.js';
 
 export interface StartOptions {
   /** This dev server's secret, for actions. */
   secret: string;
   shortcut: string;
+  /** The launcher's corner, or hidden (the `devtools.launcher` option). */
+  launcher: LauncherOption;
   /** Project root: the key the layout is remembered under. */
   root: string;
 }
@@ -38,5 +41,5 @@ export function start(options: StartOptions): void {
   const store = new EventStore();
   const tap = watchPageSockets(store);
   const channel = new ChannelClient(import.meta.hot, store, options.secret);
-  mount(App, { target, props: { store, tap, channel, shortcut: parseShortcut(options.shortcut), root: options.root } });
+  mount(App, { target, props: { store, tap, channel, shortcut: parseShortcut(options.shortcut), launcher: options.launcher, root: options.root } });
 }

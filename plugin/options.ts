@@ -30,9 +30,18 @@ export interface DevtoolsOptions {
    * default: anyone who can reach the server could then read every call. Default false.
    */
   allowRemote?: boolean;
+  /**
+   * Where the ⚡ launcher sits: a corner, out of the way of the app's own floating buttons, or
+   * `'hidden'` (the shortcut still opens the panel). Dragging it along an edge is remembered per
+   * project. Default `'bottom-right'`.
+   */
+  launcher?: LauncherPlacement;
 }
 
-export type ResolvedDevtools = Required<Pick<DevtoolsOptions, 'shortcut'>> & Pick<DevtoolsOptions, 'allowRemote'>;
+export type LauncherPlacement = 'bottom-right' | 'bottom-left' | 'top-right' | 'top-left' | 'hidden';
+const LAUNCHER_PLACEMENTS: ReadonlySet<string> = new Set<LauncherPlacement>(['bottom-right', 'bottom-left', 'top-right', 'top-left', 'hidden']);
+
+export type ResolvedDevtools = Required<Pick<DevtoolsOptions, 'shortcut'>> & Pick<DevtoolsOptions, 'allowRemote' | 'launcher'>;
 
 export type ResolvedOptions = Omit<Required<RealtimeOptions>, 'devtools' | 'limits'> & {
   devtools: ResolvedDevtools | false;
@@ -117,11 +126,18 @@ function resolveDevtools(devtools: unknown): ResolvedDevtools | false {
     throw new RealtimeOptionsError(`devtools must be true, false or { shortcut: 'ctrl+shift+KeyL' }; got ${JSON.stringify(devtools)}`);
   }
   for (const key of Object.keys(devtools)) {
-    if (key !== 'shortcut' && key !== 'allowRemote') {
-      throw new RealtimeOptionsError(`unknown devtools option "${key}"; the options are shortcut and allowRemote, e.g. { shortcut: 'ctrl+shift+KeyL' }`);
+    if (key !== 'shortcut' && key !== 'allowRemote' && key !== 'launcher') {
+      throw new RealtimeOptionsError(
+        `unknown devtools option "${key}"; the options are shortcut and allowRemote, plus launcher, e.g. { shortcut: 'ctrl+shift+KeyL', launcher: 'bottom-left' }`
+      );
     }
   }
-  const { shortcut = DEFAULT_SHORTCUT, allowRemote } = devtools as DevtoolsOptions;
+  const { shortcut = DEFAULT_SHORTCUT, allowRemote, launcher } = devtools as DevtoolsOptions;
+  if (launcher !== undefined && (typeof launcher !== 'string' || !LAUNCHER_PLACEMENTS.has(launcher))) {
+    throw new RealtimeOptionsError(
+      `devtools.launcher must be one of ${[...LAUNCHER_PLACEMENTS].map((p) => `'${p}'`).join(', ')}; got ${JSON.stringify(launcher)}`
+    );
+  }
   if (allowRemote !== undefined && typeof allowRemote !== 'boolean') {
     throw new RealtimeOptionsError(`devtools.allowRemote must be true or false; got ${JSON.stringify(allowRemote)}`);
   }
@@ -134,5 +150,8 @@ function resolveDevtools(devtools: unknown): ResolvedDevtools | false {
       `devtools.shortcut must be modifiers (ctrl, shift, alt, meta) and a key code joined by +, e.g. 'ctrl+shift+KeyL' or 'alt+Digit1'; got ${JSON.stringify(shortcut)}`
     );
   }
-  return allowRemote === undefined ? { shortcut: shortcut as string } : { shortcut: shortcut as string, allowRemote };
+  const resolved: ResolvedDevtools = { shortcut: shortcut as string };
+  if (allowRemote !== undefined) resolved.allowRemote = allowRemote;
+  if (launcher !== undefined) resolved.launcher = launcher;
+  return resolved;
 }

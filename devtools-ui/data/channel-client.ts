@@ -66,7 +66,7 @@ export class ChannelClient {
       case 'reply': {
         const resolve = this.waiting.get(message.ref);
         this.waiting.delete(message.ref);
-        resolve?.(message.ok ? { ok: true, value: message.value, call: message.call } : { ok: false, error: message.error });
+        resolve?.(message.ok ? { ok: true, value: message.value, error: message.error, call: message.call } : { ok: false, error: message.error });
         return;
       }
       case 'refused':

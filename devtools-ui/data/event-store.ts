@@ -3,7 +3,7 @@
  * buffers per kind, with indexes by call, topic and path, and the views the panels show.
  * Knows nothing of the UI: panels read `version` to know when to look again.
  */
-import { preview, type CronJobInfo, type ErrorInfo, type Preview, type ServerEvent, type ServerEventOf, type ServerState, type TopicInfo } from 'virtual:svelte-realtime/devtools-wire';
+import { preview, type CronJobInfo, type ErrorInfo, type Preview, type ServerEvent, type ServerEventOf, type ServerState, type TappedStatus, type TopicInfo } from 'virtual:svelte-realtime/devtools-wire';
 import { Ring } from './ring.js';
 
 export interface CallRecord {
@@ -26,6 +26,8 @@ export interface CallRecord {
   bytesOut?: number;
   /** Made by this page's socket. */
   mine: boolean;
+  /** Traffic the runtime makes for the app (a room's cursor moves), hidden unless asked for. */
+  internal: boolean;
 }
 
 export type PublishRecord = ServerEventOf<'publish'>;
@@ -58,6 +60,10 @@ export interface CallFilter {
   status?: 'all' | 'ok' | 'error' | 'pending';
   /** Only this page's calls. */
   mine?: boolean;
+  /** Include the runtime's own traffic (cursor moves); left out by default. */
+  internal?: boolean;
+  /** Only this connection's calls. */
+  connection?: string;
 }
 
 export interface TopicView extends TopicInfo {
@@ -67,6 +73,13 @@ export interface TopicView extends TopicInfo {
   last: PublishRecord[];
   /** This page holds a store on it. */
   mine: boolean;
+}
+
+export interface ConnectionTotals {
+  calls: number;
+  errors: number;
+  bytesIn: number;
+  bytesOut: number;
 }
 
 export interface TraceView {
@@ -126,6 +139,13 @@ export class EventStore {
   private readonly effectRuns: Ring<EffectRun>;
   private serverState: ServerState | null = null;
   private lastN = 0;
+  /** Failed calls and reloads ever seen, and how many of them the user has looked at (the badges). */
+  private errorTotal = 0;
+  private reloadErrorTotal = 0;
+  private seenErrors = 0;
+  private seenReloadErrors = 0;
+  /** Ring totals when Clear was last pressed: the tab counts start again from there. */
+  private clearedAt = { calls: 0, publishes: 0, reloads: 0 };
   page: PageSocketState = { state: 'idle', attempts: 0, latency: null, connection: null, reconnects: 0 };
 
   constructor(capacity: Partial<StoreCapacity> = {}) {
@@ -165,6 +185,7 @@ export class EventStore {
           this.cronRuns.push(event);
           break;
         case 'reload':
+          if (event.error) this.reloadErrorTotal++;
           this.reloadRecords.push(event);
           break;
         case 'effect':
@@ -206,8 +227,10 @@ export class EventStore {
       error: event.error,
       bytesIn: event.bytesIn,
       bytesOut: event.bytesOut,
-      mine
+      mine,
+      internal: event.internal === true
     };
+    if (!event.ok) this.errorTotal++;
     if (pending) this.pending.delete(event.id);
     // A page reply may have come first and left a record: replace it in the index.
     this.callsByKey.set(key, record);
@@ -240,16 +263,23 @@ export class EventStore {
 
   // ---- input: this page ------------------------------------------------------------------
 
-  pageStatus(status: Omit<PageSocketState, 'reconnects'>): void {
+  /** The page socket's status changed (`connection` is the status' older name for `connectionId`). */
+  pageStatus(status: Omit<TappedStatus, 'connectionId'> & { connectionId?: string | null; connection?: string | null }): void {
     const reopened = status.state === 'open' && this.page.state !== 'open' && this.page.attempts > 0;
-    this.page = { ...status, reconnects: this.page.reconnects + (reopened ? 1 : 0) };
+    this.page = {
+      state: status.state,
+      attempts: status.attempts,
+      latency: status.latency,
+      connection: status.connectionId ?? status.connection ?? null,
+      reconnects: this.page.reconnects + (reopened ? 1 : 0)
+    };
     this.version++;
   }
 
-  /** This page sent a call. */
-  pageCall(id: number, path: string, time: number): void {
+  /** This page sent a call; `internal` for the runtime's own (a cursor move). */
+  pageCall(id: number, path: string, time: number, internal = false): void {
     const connection = this.page.connection ?? 'this page';
-    this.pending.set(id, { key: keyOf(connection, id), connection, id, path, time, status: 'pending', duration: null, mine: true });
+    this.pending.set(id, { key: keyOf(connection, id), connection, id, path, time, status: 'pending', duration: null, mine: true, internal });
     if (this.pending.size > this.capacity.calls) this.pending.delete(this.pending.keys().next().value!);
     this.version++;
   }
@@ -308,6 +338,8 @@ export class EventStore {
     const out: CallRecord[] = [];
     const consider = (call: CallRecord) => {
       if (filter.mine && !call.mine) return;
+      if (call.internal && !filter.internal) return;
+      if (filter.connection !== undefined && call.connection !== filter.connection) return;
       if (status !== 'all' && call.status !== status) return;
       if (text && !matches(call, text)) return;
       out.push(call);
@@ -394,13 +426,62 @@ export class EventStore {
     return this.effectRuns.toArray().reverse();
   }
 
-  /** Totals for the tab labels. */
-  counts(): { calls: number; errors: number; publishes: number; reloads: number; reloadErrors: number } {
-    let errors = 0;
-    for (let i = 0; i < this.calls.size; i++) if (this.calls.at(i)!.status === 'error') errors++;
-    let reloadErrors = 0;
-    for (const r of this.reloadRecords.toArray()) if (r.error) reloadErrors++;
-    return { calls: this.calls.total, errors, publishes: this.publishes.total, reloads: this.reloadRecords.total, reloadErrors };
+  /**
+   * Totals for the tab labels and the launcher's badge. `errors` and `reloadErrors` count only
+   * those not yet looked at (see markSeen); `internal` counts the runtime's own calls kept.
+   */
+  counts(): { calls: number; errors: number; publishes: number; reloads: number; reloadErrors: number; internal: number } {
+    let internal = 0;
+    for (let i = 0; i < this.calls.size; i++) if (this.calls.at(i)!.internal) internal++;
+    return {
+      calls: this.calls.total - this.clearedAt.calls,
+      errors: this.errorTotal - this.seenErrors,
+      publishes: this.publishes.total - this.clearedAt.publishes,
+      reloads: this.reloadRecords.total - this.clearedAt.reloads,
+      reloadErrors: this.reloadErrorTotal - this.seenReloadErrors,
+      internal
+    };
+  }
+
+  /** Per connection, what its kept calls add up to: how many, how many failed, bytes each way. */
+  connectionTotals(): Map<string, ConnectionTotals> {
+    const totals = new Map<string, ConnectionTotals>();
+    for (let i = 0; i < this.calls.size; i++) {
+      const call = this.calls.at(i)!;
+      let total = totals.get(call.connection);
+      if (!total) totals.set(call.connection, (total = { calls: 0, errors: 0, bytesIn: 0, bytesOut: 0 }));
+      total.calls++;
+      if (call.status === 'error') total.errors++;
+      total.bytesIn += call.bytesIn ?? 0;
+      total.bytesOut += call.bytesOut ?? 0;
+    }
+    return totals;
+  }
+
+  /** The user looked at the calls (or the reloads): their error badges go back to zero. */
+  markSeen(what: 'calls' | 'reloads'): void {
+    if (what === 'calls' && this.seenErrors !== this.errorTotal) this.seenErrors = this.errorTotal;
+    else if (what === 'reloads' && this.seenReloadErrors !== this.reloadErrorTotal) this.seenReloadErrors = this.reloadErrorTotal;
+    else return;
+    this.version++;
+  }
+
+  /**
+   * Forgets every call, event, run and reload kept (the Clear button). What the server and this
+   * page are now (connections, topics, the socket's state) stays, and so does the order of
+   * events already seen, so history the server sends again is not shown again.
+   */
+  clear(): void {
+    for (const ring of [this.calls, this.publishes, this.connectionEvents, this.cronRuns, this.reloadRecords, this.pageUpdates, this.effectRuns]) ring.clear();
+    this.callsByKey.clear();
+    this.pending.clear();
+    this.publishesByCause.clear();
+    this.publishesByTopic.clear();
+    this.pageUpdatesByTopicSeq.clear();
+    this.seenErrors = this.errorTotal;
+    this.seenReloadErrors = this.reloadErrorTotal;
+    this.clearedAt = { calls: this.calls.total, publishes: this.publishes.total, reloads: this.reloadRecords.total };
+    this.version++;
   }
 }
 

@@ -66,7 +66,8 @@ export class DevtoolsActions {
     if (user === NO_USER) throw new ActionError('GONE', `Connection ${original.connection} closed and its user is no longer known; make the call again`);
     const id = 1 + Math.floor(Math.random() * 1e9);
     const { connection, reply } = await probe(this.runtime(), user, { t: 'call', id, path: original.path, args: original.args });
-    return { value: preview(reply.t === 'result' ? reply.data : reply), call: { connection, id } };
+    if (reply.t === 'error') return { error: { code: reply.code, message: reply.message, stack: reply.stack }, call: { connection, id } };
+    return { value: preview(reply.t === 'result' ? reply.data : undefined), call: { connection, id } };
   }
 
   private async controlCron(request: Extract<ActionRequest, { action: 'cron' }>): Promise<ActionOutcome> {

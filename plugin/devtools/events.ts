@@ -4,11 +4,12 @@
  * telemetry event type, so a type added to the runtime's telemetry without a converter here, or
  * without its counterpart on the DevTools wire, fails to compile.
  */
-import { stringify as devalueStringify } from 'devalue';
 import type { TelemetryEventOf, TelemetryEventType } from '../../runtime/server/telemetry.js';
+import { isInternalCall } from '../../runtime/devtools-wire/internal-traffic.js';
 import { preview } from '../../runtime/devtools-wire/preview.js';
 import type { ServerEvent, ServerEventOf } from '../../runtime/devtools-wire/messages.js';
 import type { Captured } from './capture-ring.js';
+import { callBytes } from './call-bytes.js';
 
 /** What a server event adds to its telemetry event's content: its order and its time. */
 type Stamp = { n: number; time: number };
@@ -16,7 +17,9 @@ type Stamp = { n: number; time: number };
 type Converters = { [T in TelemetryEventType]: (event: TelemetryEventOf<T>, stamp: Stamp) => ServerEventOf<T> };
 
 const CONVERTERS: Converters = {
-  call: (event, { n, time }) => ({
+  call: (event, { n, time }) => {
+    const bytes = callBytes(event);
+    const converted: ServerEventOf<'call'> = {
     n,
     time,
     type: 'call',
@@ -28,9 +31,12 @@ const CONVERTERS: Converters = {
     args: preview(event.args),
     result: event.ok ? preview(event.result) : undefined,
     error: event.error && { code: event.error.code, message: event.error.message, stack: event.error.stack },
-    bytesIn: event.bytesIn,
-    bytesOut: event.ok ? resultSize(event.result) : 0
-  }),
+    bytesIn: bytes.in,
+    bytesOut: bytes.out
+    };
+    if (isInternalCall(event.args)) converted.internal = true;
+    return converted;
+  },
   publish: (event, { n, time }) => ({
     n,
     time,
@@ -91,13 +97,4 @@ export function toServerEvent({ n, time, event }: Captured): ServerEvent {
   // The map is keyed by type, so this look-up pairs each event with its own converter.
   const convert = CONVERTERS[event.type] as (event: TelemetryEventOf<TelemetryEventType>, stamp: Stamp) => ServerEvent;
   return convert(event, { n, time });
-}
-
-/** Bytes of a result's value on the wire (devalue, as the protocol sends it; 0 if it cannot be encoded). */
-function resultSize(value: unknown): number {
-  try {
-    return Buffer.byteLength(devalueStringify(value));
-  } catch {
-    return 0;
-  }
 }

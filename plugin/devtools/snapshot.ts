@@ -15,10 +15,12 @@ export function serverState(runtime: Runtime, sampledAt: number | null): ServerS
   const connections = [...runtime.connections.values()].map((conn) => ({
     id: conn.id,
     user: preview(conn.user, USER_PREVIEW),
+    inFlight: conn.inFlight,
+    buffered: conn.buffered,
     subscriptions: [...conn.subscriptions.values()].map((s) => {
       const handler = runtime.registry.get(s.path)?.handler as { options?: { merge?: string } } | undefined;
       if (handler?.options?.merge) merges.set(s.topic, handler.options.merge);
-      return { id: s.id, path: s.path, topic: s.topic };
+      return { id: s.id, path: s.path, topic: s.topic, behind: conn.heldEvents(s.topic) };
     })
   }));
   const topics = runtime.topics.list().map((t) => {

@@ -111,7 +111,7 @@ export function devtoolsPlugin(options: ResolvedDevtools): Plugin {
       filter: { id: [/^\0svelte-realtime:devtools$/, ...ownFiles] },
       handler(id) {
         if (id === RESOLVED_DEVTOOLS_ID) {
-          const config = { secret: channel?.secret ?? '', shortcut: options.shortcut, root };
+          const config = { secret: channel?.secret ?? '', shortcut: options.shortcut, launcher: options.launcher ?? 'bottom-right', root };
           return `import { start } from ${JSON.stringify(`${UI_PREFIX}main.ts`)};\nstart(${JSON.stringify(config)});\n`;
         }
         // Read the overlay's own files here, so Vite's fs.allow (the app's folders) does not apply.

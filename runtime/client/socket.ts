@@ -10,9 +10,8 @@
  * codec-wait.ts (frames waiting for devalue), reconnect.ts (open, drop, backoff, refusal),
  * resubscribe.ts (subscribing again on open), offline.ts (what waits while the socket is away),
  * heartbeat.ts (latency, dead links) and status.ts (the `connection` store, ping). The state
- * stays in this one object: the call path
- * reads plain fields, and the DevTools' page tap watches `status`, `calls`, `subscriptions`,
- * `sinkTopics` and `handle` by those names (keep them).
+ * stays in this one object: the call path reads plain fields, and the DevTools' page tap reads
+ * the ones `TappedSocket` names (a compile error here if one changes) and sets `tap`.
  */
 import { decodeFrameWith, encodeFrameWith, type ClientMessage, type ErrorMessage, type ServerMessage } from '../protocol.js';
 import { flushBinary } from './binary-calls.js';
@@ -24,7 +23,7 @@ import { waitForSocket } from './offline.js';
 import { opened } from './reconnect.js';
 import { richCodec } from './rich-codec.js';
 import { RpcError } from './rpc-error.js';
-import { TAP_KEY } from '../devtools-wire/tap.js';
+import { TAP_KEY, type TappedSocket } from '../devtools-wire/tap.js';
 import { ping, pong, type ConnectionStatus } from './status.js';
 import { signal } from './store.js';
 import { addSubscription, deliverEvent, failSubscription, subscribed, type SubscriptionSink } from './subscriptions.js';
@@ -65,7 +64,7 @@ const resolved = Promise.resolve();
 const REUSED_QUEUE = 64;
 
 /** Internal to runtime/client: its fields are shared with the files of its parts (see above). */
-export class LiveSocket {
+export class LiveSocket implements TappedSocket {
   readonly status = signal<ConnectionStatus>({ state: 'idle', attempts: 0, latency: null, connectionId: null, connection: null });
   ws: WebSocket | undefined;
   /** True from the server's hello until the socket goes: only then is anything sent. */
@@ -108,6 +107,8 @@ export class LiveSocket {
   reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   /** When each unanswered ping was sent, by id. */
   readonly pingSent = new Map<number, number>();
+  /** The DevTools' page tap, in a dev page with the overlay watching: hears calls started and messages received. */
+  tap: TappedSocket['tap'];
 
   constructor(readonly options: SocketOptions) {
     // The DevTools' registration point: only `vite dev` (with devtools on) installs one.
@@ -136,6 +137,7 @@ export class LiveSocket {
   /** Registers a pending call; the deadline timer is re-armed only for an earlier deadline. */
   track(id: number, call: PendingCall): void {
     this.calls.set(id, call);
+    this.tap?.({ t: 'call', id, path: call.path });
     if (call.deadline < this.armedFor) armDeadlines(this, call.deadline);
   }
 
@@ -220,6 +222,7 @@ export class LiveSocket {
   }
 
   handle(message: ServerMessage): void {
+    this.tap?.(message);
     switch (message.t) {
       case 'hello':
         opened(this, message.connection, message.maxFrame);

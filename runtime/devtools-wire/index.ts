@@ -4,6 +4,7 @@
  * and compiled by the app's Vite, imports it as `virtual:svelte-realtime/devtools-wire`, which
  * the devtools plugin resolves to this module (devtools-ui/tsconfig.json maps the id here too).
  */
+export * from './internal-traffic.js';
 export * from './messages.js';
 export * from './preview.js';
 export * from './tap.js';

@@ -39,8 +39,11 @@ export type ServerEvent = { n: number; time: number } & (
       args: Preview;
       result?: Preview;
       error?: ErrorInfo;
+      /** Bytes of this call's own message as the page sent it, and of its answer as the server sent it. */
       bytesIn: number;
       bytesOut: number;
+      /** The runtime's own traffic (a room's cursor move): the overlay hides it unless asked. */
+      internal?: true;
     }
   | { type: 'publish'; topic: string; event: string; seq: number; delivered: number; data: Preview; cause?: { connection: string; id: number } }
   | { type: 'subscribe'; connection: string; path: string; topic: string; id: number; resumed: boolean }
@@ -69,7 +72,15 @@ export type ServerEventOf<T extends ServerEventType> = Extract<ServerEvent, { ty
 export interface ConnectionInfo {
   id: string;
   user: Preview;
-  subscriptions: { id: number; path: string; topic: string }[];
+  /** Calls it made that have not been answered yet. */
+  inFlight: number;
+  /** Bytes written to its socket and not yet sent (a slow or stalled client grows it). */
+  buffered: number;
+  /**
+   * Its stores' topics. `behind`: events on the topic the server holds back for it (its init is
+   * still running), so a lagging client shows; 0 when it is at the topic's head.
+   */
+  subscriptions: { id: number; path: string; topic: string; behind: number }[];
 }
 
 export interface TopicInfo {
@@ -125,9 +136,14 @@ export type OverlayMessage =
   | { type: 'close' }
   | ({ type: 'action'; ref: number; secret: string } & ActionRequest);
 
-/** What an action that succeeded answers: a value (a replay's result, a stream's value), and a replayed call's id. */
+/**
+ * What an action that succeeded answers: a value (a replay's result, a stream's value), and a
+ * replayed call's id. A replay whose call failed again answers `error` instead of `value`: the
+ * action worked, the call did not.
+ */
 export interface ActionOutcome {
   value?: Preview;
+  error?: ErrorInfo;
   call?: { connection: string; id: number };
 }
 

@@ -24,6 +24,7 @@ import { handlerKind } from './handler-tag.js';
 import type { LiveBinary } from './kinds/binary.js';
 import { decodeClientValue } from './frames.js';
 import { runHandle } from './middleware.js';
+import { BinaryPayload } from './telemetry.js';
 
 /** Bytes a handler returned, as a Uint8Array; undefined for any other value. */
 function bytesOf(value: unknown): Uint8Array | undefined {
@@ -49,8 +50,10 @@ export async function handleBinaryFrame(dc: DispatchContext, conn: Connection, f
   let path = '';
   let failed = false;
   let admitted = false;
+  /** What the handler returned, for telemetry (the DevTools show it and its size). */
+  let answer: unknown;
   const finish = (failure?: ErrorMessage) => {
-    if (timed) finishCall(dc, conn, { id, path, args: [{ bytes: header.payloadLength }], start, bytesIn: frame.length, failure });
+    if (timed) finishCall(dc, conn, { id, path, args: [new BinaryPayload(header.payloadLength)], start, bytesIn: frame.length, result: answer, failure });
   };
   try {
     admitCall(dc, conn);
@@ -80,6 +83,7 @@ export async function handleBinaryFrame(dc: DispatchContext, conn: Connection, f
     const handle = dc.hooks.handle;
     const run = (c: typeof ctx, rest: unknown[]) => guarded(entry, c, () => handler.fn(c, payload, ...rest));
     const result = await (handle === undefined ? run(ctx, args) : runHandle(handle, { ctx, path, args, kind: 'binary', ssr: false }, run).outcome);
+    answer = result;
     const bytes = bytesOf(result);
     if (bytes) conn.sendFrame(encodeBinaryFrame({ type: BinaryFrameType.result, id, path: '', argsText: '', payload: bytes }));
     else conn.send({ t: 'result', id, data: result }, path);

@@ -28,6 +28,14 @@ export type TelemetryEvent =
       error?: { message: string; file?: string; line?: number; column?: number };
     };
 
+/**
+ * The argument a `live.binary` call reports in place of its payload: the payload's size, never
+ * its bytes. The DevTools know a binary call by it (its frame's size is its `bytesIn`).
+ */
+export class BinaryPayload {
+  constructor(readonly bytes: number) {}
+}
+
 /** What a telemetry event is: its `type`, the discriminant every DevTools message uses too. */
 export type TelemetryEventType = TelemetryEvent['type'];
 

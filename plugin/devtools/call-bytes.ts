@@ -1,0 +1,46 @@
+/**
+ * A call's own bytes on the wire, for the RPC panel: its message as the page sent it and its
+ * answer as the server sent it, encoded by the protocol's own codec (JSON when every value is
+ * plain, devalue otherwise). Calls queued in the same turn share one frame: each is charged its
+ * own message, not the whole frame. A `live.binary` call is one binary frame each way, whose
+ * size the runtime reports as it read it.
+ *
+ * Computed only for events an open panel is sent, never on the call path.
+ */
+import type { TelemetryEventOf } from '../../runtime/server/telemetry.js';
+import { BinaryPayload } from '../../runtime/server/telemetry.js';
+import { BINARY_HEADER_BYTES, type ServerMessage } from '../../runtime/protocol.js';
+import { encodeMessage } from '../../runtime/server/frames.js';
+
+/** `[1,` before a JSON frame's first message and `]` after its last. */
+const JSON_FRAME_ENVELOPE = 4;
+
+export function callBytes(event: TelemetryEventOf<'call'>): { in: number; out: number } {
+  const answer: ServerMessage = event.ok
+    ? { t: 'result', id: event.id, data: event.result }
+    : { t: 'error', id: event.id, code: event.error?.code ?? 'INTERNAL', message: event.error?.message ?? '', stack: event.error?.stack };
+  if (event.args[0] instanceof BinaryPayload) {
+    const bytes = binaryBytes(event.ok ? event.result : undefined);
+    return { in: event.bytesIn, out: bytes === undefined ? messageBytes(answer) : BINARY_HEADER_BYTES + bytes };
+  }
+  return { in: messageBytes({ t: 'call', id: event.id, path: event.path, args: event.args }), out: messageBytes(answer) };
+}
+
+/** Bytes of one message inside a frame: JSON frames hold it verbatim; a devalue frame is counted whole. */
+function messageBytes(message: Parameters<typeof encodeMessage>[0]): number {
+  let frame: string;
+  try {
+    frame = encodeMessage(message);
+  } catch {
+    return 0; // a value neither codec carries was refused when it was sent; nothing went out
+  }
+  const bytes = Buffer.byteLength(frame);
+  return frame.startsWith('[1,') ? bytes - JSON_FRAME_ENVELOPE : bytes;
+}
+
+/** The length of a binary result, as binary-dispatch sends it; undefined when it answers with text. */
+function binaryBytes(value: unknown): number | undefined {
+  if (value instanceof ArrayBuffer) return value.byteLength;
+  if (ArrayBuffer.isView(value)) return value.byteLength;
+  return undefined;
+}
