@@ -75,6 +75,17 @@ export interface TopicView extends TopicInfo {
   mine: boolean;
 }
 
+/** What the store keeps, list by list. */
+export interface StoredRecords {
+  calls: CallRecord[];
+  publishes: PublishRecord[];
+  connectionEvents: ConnectionEvent[];
+  cron: CronRun[];
+  reloads: ReloadRecord[];
+  effects: EffectRun[];
+  pageUpdates: PageUpdate[];
+}
+
 export interface ConnectionTotals {
   calls: number;
   errors: number;
@@ -302,7 +313,7 @@ export class EventStore {
 
   /** An event this page received for one of its stores. */
   pageUpdate(topic: string, seq: number, event: string, data: unknown, time: number): void {
-    const update: PageUpdate = { topic, seq, event, data: preview(data, PAGE_PREVIEW), time };
+    const update = pageUpdateOf(topic, seq, event, data, time);
     this.pageTopics.add(topic);
     const dropped = this.pageUpdates.push(update);
     if (dropped) {
@@ -443,6 +454,61 @@ export class EventStore {
     };
   }
 
+  /** The user of a connection as the server last showed it (open now, or its open event kept). */
+  userOf(connection: string): Preview | undefined {
+    const open = this.serverState?.connections.find((c) => c.id === connection);
+    if (open) return open.user;
+    for (let i = this.connectionEvents.size - 1; i >= 0; i--) {
+      const event = this.connectionEvents.at(i)!;
+      if (event.type === 'open' && event.connection === connection) return event.user;
+    }
+    return undefined;
+  }
+
+  /** Everything kept, oldest first in each list (a session file, see session-file.ts). */
+  records(): StoredRecords {
+    return {
+      calls: this.calls.toArray(),
+      publishes: this.publishes.toArray(),
+      connectionEvents: this.connectionEvents.toArray(),
+      cron: this.cronRuns.toArray(),
+      reloads: this.reloadRecords.toArray(),
+      effects: this.effectRuns.toArray(),
+      pageUpdates: this.pageUpdates.toArray().map(({ topic, seq, event, data, time }) => ({ topic, seq, event, data, time }))
+    };
+  }
+
+  /**
+   * Shows `records` (a session file already checked) in place of what was kept, as if they had
+   * just happened; what the server sends next is added after them.
+   */
+  restore(records: StoredRecords): void {
+    this.clear();
+    for (const call of records.calls) {
+      this.callsByKey.set(call.key, call);
+      if (call.status === 'error') this.errorTotal++;
+      const dropped = this.calls.push(call);
+      if (dropped && this.callsByKey.get(dropped.key) === dropped) this.callsByKey.delete(dropped.key);
+    }
+    for (const publish of records.publishes) this.addPublish(publish);
+    for (const event of records.connectionEvents) this.connectionEvents.push(event);
+    for (const run of records.cron) this.cronRuns.push(run);
+    for (const reload of records.reloads) {
+      if (reload.error) this.reloadErrorTotal++;
+      this.reloadRecords.push(reload);
+    }
+    for (const run of records.effects) this.effectRuns.push(run);
+    for (const update of records.pageUpdates) {
+      this.pageUpdates.push(update);
+      const k = topicSeq(update.topic, update.seq);
+      const list = this.pageUpdatesByTopicSeq.get(k);
+      if (list) list.push(update);
+      else this.pageUpdatesByTopicSeq.set(k, [update]);
+    }
+    this.clearedAt = { calls: 0, publishes: 0, reloads: 0 };
+    this.version++;
+  }
+
   /** Per connection, what its kept calls add up to: how many, how many failed, bytes each way. */
   connectionTotals(): Map<string, ConnectionTotals> {
     const totals = new Map<string, ConnectionTotals>();
@@ -483,6 +549,25 @@ export class EventStore {
     this.clearedAt = { calls: this.calls.total, publishes: this.publishes.total, reloads: this.reloadRecords.total };
     this.version++;
   }
+}
+
+/**
+ * A page update whose preview is made when a panel first reads it, not when the event arrives:
+ * the page's own event path does no per-event preview work while the overlay is closed.
+ */
+function pageUpdateOf(topic: string, seq: number, event: string, value: unknown, time: number): PageUpdate {
+  let data: Preview | undefined;
+  return {
+    topic,
+    seq,
+    event,
+    time,
+    get data() {
+      data ??= preview(value, PAGE_PREVIEW);
+      value = undefined;
+      return data;
+    }
+  };
 }
 
 /** Every server event type has a case in `ingest`: one added to the wire without a case fails to compile. */
