@@ -27,6 +27,8 @@ export type { Readable, Subscriber, Unsubscriber } from './store.js';
 export type { ConnectionStatus, ConnectionState } from './status.js';
 export type { BinaryInput, ChannelPublisher } from './stubs.js';
 export { configure } from './page-socket.js';
+export { history } from './history.js';
+export type { History, HistoryEvent, HistoryOptions, HistoryState } from './history.js';
 
 /** Bytes come back as a Uint8Array; anything else as itself. */
 type BinaryResult<R> = R extends ArrayBuffer | ArrayBufferView ? Uint8Array : R;

@@ -11,6 +11,8 @@ function existing(id: string): Todo {
 function title(value: string): string {
   const trimmed = typeof value === 'string' ? value.trim() : '';
   if (!trimmed) throw new LiveError('EMPTY', 'A todo needs a title');
+  // The page renames optimistically; this refusal is what rolls it back.
+  if (trimmed.includes('!')) throw new LiveError('NO_SHOUTING', 'Titles may not contain "!"');
   return trimmed.slice(0, 200);
 }
 
@@ -36,8 +38,6 @@ export const toggleTodo = live((ctx, id: string) => {
 
 export const renameTodo = live((ctx, id: string, text: string) => {
   existing(id);
-  // The page renames optimistically; this refusal is what rolls it back.
-  if (String(text).includes('!')) throw new LiveError('NO_SHOUTING', 'Titles may not contain "!"');
   const todo = db.todos.update(id, { title: title(text) })!;
   ctx.publish('todos', 'updated', todo);
   return todo;
@@ -47,4 +47,23 @@ export const deleteTodo = live((ctx, id: string) => {
   existing(id);
   db.todos.delete(id);
   ctx.publish('todos', 'deleted', id);
+});
+
+// Undo and redo on the todos page (history() in svelte-realtime/client): applies one change as
+// the page recorded it. A deleted todo comes back under its own id.
+export const applyTodo = live((ctx, event: 'created' | 'updated' | 'deleted', todo: Todo) => {
+  if (typeof todo !== 'object' || todo === null || typeof todo.id !== 'string' || typeof todo.done !== 'boolean') {
+    throw new LiveError('INVALID', 'A todo needs an id, a title and a done flag');
+  }
+  if (event === 'deleted') {
+    existing(todo.id);
+    db.todos.delete(todo.id);
+    ctx.publish('todos', 'deleted', todo.id);
+    return todo;
+  }
+  if (event !== 'created' && event !== 'updated') throw new LiveError('INVALID', 'Unknown change');
+  if (event === 'updated') existing(todo.id);
+  const stored = db.todos.put({ id: todo.id, title: title(todo.title), done: todo.done });
+  ctx.publish('todos', event, stored);
+  return stored;
 });

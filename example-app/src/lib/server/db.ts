@@ -84,6 +84,11 @@ export const db = {
     },
     delete(id: string): boolean {
       return todos.delete(id);
+    },
+    /** Stores `todo` under its own id, in place if it exists (an undone delete comes back as it was). */
+    put(todo: Todo): Todo {
+      todos.set(todo.id, todo);
+      return todo;
     }
   },
   rooms: {
