@@ -13,6 +13,7 @@ const MAX_RETRY_MS = 5_000;
 export class ClusterMembership {
   private bus: ClusterBus | undefined;
   private left = false;
+  private leaving: Promise<void> | undefined;
   /** Settles once joined (or given up because the runtime closed first). */
   readonly joined: Promise<void>;
 
@@ -25,12 +26,13 @@ export class ClusterMembership {
     setClusterJoining(this.joined);
   }
 
-  /** Releases leases, removes this instance's presence and closes the connections. */
-  async leave(): Promise<void> {
-    if (this.left) return;
+  /** Releases leases, removes this instance's presence and closes the connections; once (later calls wait for the same). */
+  leave(): Promise<void> {
     this.left = true;
-    const bus = this.bus;
-    if (!bus) return;
+    return (this.leaving ??= this.bus ? this.close(this.bus) : Promise.resolve());
+  }
+
+  private async close(bus: ClusterBus): Promise<void> {
     await bus.close();
     this.topics.detachCluster();
     setCurrentCluster(undefined);
