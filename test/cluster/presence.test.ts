@@ -57,4 +57,23 @@ describe('cluster presence', () => {
     const now = (await again.subscribe('app/online')) as { data: Member[] };
     expect(now.data.map((m) => m.id).sort()).toEqual(['dave', 'erin']);
   }, 30_000);
+
+  it('takes the members of an instance stopped with SIGTERM out at once, not when its heartbeat expires', async () => {
+    // Members of a silent instance would stay 30 s: seeing them leave sooner means they left cleanly.
+    const env = { EXPIRE_MS: '30000' };
+    const [a, b] = await Promise.all([startInstance(cluster.redis, 'a', undefined, env), startInstance(cluster.redis, 'b', undefined, env)]);
+    const hal = await cluster.connect(a.url('hal'));
+    await hal.subscribe('app/lobby', ['main', 'presence']);
+    const ivy = await cluster.connect(b.url('ivy'));
+    const snapshot = (await ivy.subscribe('app/lobby', ['main', 'presence'])) as { data: Member[] };
+    expect(snapshot.data.map((m) => m.id).sort()).toEqual(['hal', 'ivy']);
+    const stoppedAt = Date.now();
+    await a.kill('SIGTERM');
+    await ivy.next((m) => m.t === 'event' && m.event === 'leave' && (m.data as Member).id === 'hal', 10_000);
+    expect(Date.now() - stoppedAt).toBeLessThan(10_000);
+    const db = await redisClient(cluster.redis);
+    await eventually(async () => (await db.lRange('db:leaves', 0, -1)).length > 0, 'the leave hook');
+    expect(await db.lRange('db:leaves', 0, -1)).toEqual(['hal']);
+    await db.close();
+  }, 30_000);
 });
