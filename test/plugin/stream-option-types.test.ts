@@ -1,5 +1,5 @@
 /**
- * `live.stream` options are exact: a misspelled `merge` value or option key is one type error,
+ * `live.stream` and `live.channel` options are exact: a misspelled `merge` value or option key is one type error,
  * reported on the misspelling and naming it. The `@ts-expect-error` lines are checked by
  * `npx tsc -p tsconfig.json` (each must sit right above the line the error lands on); the test
  * below asks the compiler for the message and its line.
@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { live } from '../../runtime/server/index.js';
+import type { LiveChannel } from '../../runtime/server/kinds/channel.js';
+import type { CursorEntry } from '../../runtime/server/kinds/cursor.js';
 import type { LiveStream } from '../../runtime/server/kinds/stream.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -32,14 +34,24 @@ export function misspelledOptions(): unknown[] {
       { merge: 'lates' }
     ),
     // @ts-expect-error: a paginated init returns { items, next }
-    live.stream('todos', async () => [1, 2], { paginate: true })
+    live.stream('todos', async () => [1, 2], { paginate: true }),
+    live.channel('typing', {
+      // @ts-expect-error: 'lates' is not a channel merge
+      merge: 'lates'
+    }),
+    live.channel((_ctx, room: string) => `typing:${room}`, {
+      // @ts-expect-error: mrege is not an option
+      mrege: 'set'
+    })
   ];
 }
 
-/** Never called: the types a correct stream gets (checked by tsc). */
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+
+/** Never called: the types a correct stream or channel gets (checked by tsc). */
 export function typedStreams(): unknown[] {
   const plain: LiveStream<[], { id: number }[], false> = live.stream('todos', () => [{ id: 1 }], { merge: 'crud', key: 'id', max: 10 });
-  const dynamic: LiveStream<[string], { room: string }[], true> = live.stream(
+  const dynamic = live.stream(
     (_ctx, room: string) => `chat:${room}`,
     (_ctx, room) => [{ room }],
     { merge: 'latest' }
@@ -50,7 +62,16 @@ export function typedStreams(): unknown[] {
     { paginate: 'before' }
   );
   const noOptions: LiveStream<[], number, false> = live.stream('count', () => 1);
-  return [plain, dynamic, pages, noOptions];
+  const typing: LiveChannel<[], unknown, 'set', false> = live.channel('typing', { publish: true });
+  const shouts = live.channel((_ctx, room: string) => `shouts:${room}`, {
+    merge: 'latest',
+    publish: (_ctx, _event, data: string) => data.length < 10
+  });
+  const pointers: LiveChannel<[], { x: number }, 'cursor', false> = live.channel('pointers', { merge: 'cursor', publish: (_ctx, _event, _data: { x: number }) => true });
+  const entries: CursorEntry<{ x: number }>[] | undefined = undefined;
+  // Exactly these types, not merely assignable (an `any` would pass an annotation).
+  const exact: [Same<typeof shouts, LiveChannel<[string], string, 'latest', true>>, Same<typeof dynamic, LiveStream<[string], { room: string }[], true>>] = [true, true];
+  return [exact, plain, dynamic, pages, noOptions, typing, shouts, pointers, entries];
 }
 
 /** The compiler's errors for one file of live-module code, as `line: message`. */

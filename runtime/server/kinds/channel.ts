@@ -17,6 +17,7 @@ import { CursorTracker, type CursorEntry } from './cursor.js';
 import { identityOf } from './identity.js';
 import { checkStaticTopic, userTopicFunction } from '../topic-names.js';
 import type { ActivationHost } from '../handlers.js';
+import type { ExactOptions, IsDynamic, TopicArg, TopicArgs } from './topic-arg.js';
 
 export type ChannelMerge = 'set' | 'latest' | 'cursor';
 
@@ -56,14 +57,15 @@ export interface LiveChannel<Args extends unknown[], Message, Merge extends Chan
 const MAX_EVENT_LENGTH = 64;
 const MERGES: readonly ChannelMerge[] = ['set', 'latest', 'cursor'];
 
-function channel<Message = unknown, Merge extends ChannelMerge = 'set'>(
-  topic: string,
-  options?: ChannelOptions<Message> & { merge?: Merge }
-): LiveChannel<[], Message, Merge, false>;
-function channel<Args extends unknown[], Message = unknown, Merge extends ChannelMerge = 'set'>(
-  topic: (ctx: LiveContext, ...args: Args) => string,
-  options?: ChannelOptions<Message> & { merge?: Merge }
-): LiveChannel<Args, Message, Merge, true>;
+/** The message type a `publish` check names (`data: Message`); unknown without one. */
+type MessageOf<Options> = Options extends { publish: (ctx: LiveContext, event: string, data: infer Message) => unknown } ? Message : unknown;
+type MergeOf<Options> = Options extends { merge: infer Merge extends ChannelMerge } ? Merge : 'set';
+
+// One signature (see topic-arg.ts): a misspelled option is reported on that option.
+function channel<Topic extends TopicArg, const Options extends ChannelOptions<any> = {}>(
+  topic: Topic,
+  options?: Options & ExactOptions<Options, ChannelOptions>
+): LiveChannel<TopicArgs<Topic>, MessageOf<Options>, MergeOf<Options>, IsDynamic<Topic>>;
 function channel(
   topic: string | ((ctx: LiveContext, ...args: unknown[]) => string),
   options: ChannelOptions = {}

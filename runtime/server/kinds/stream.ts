@@ -10,6 +10,7 @@ import type { LiveContext } from '../context.js';
 import { HANDLER, requireFunction } from '../handler-tag.js';
 import { checkStaticTopic, userTopicFunction } from '../topic-names.js';
 import { paginated, type Page } from './paginate.js';
+import type { ExactOptions, IsDynamic, TopicArg, TopicArgs } from './topic-arg.js';
 import { presenceStream } from './presence.js';
 
 export interface StreamOptions {
@@ -53,18 +54,7 @@ function streamOptions(options: StreamOptions = {}): MergeOptions {
   return resolved;
 }
 
-/**
- * A stream's topic: a name, or a function of the subscriber's arguments (one store per argument
- * list). `never[]` accepts any such function and, when a call does not type-check, leaves its
- * init's arguments open, so the error is reported where the mistake is.
- */
-type TopicArg = string | ((ctx: LiveContext, ...args: never[]) => string);
-/** The subscriber's arguments a topic takes: none for a name. */
-type TopicArgs<Topic> = [Topic] extends [string] ? [] : Topic extends (ctx: LiveContext, ...args: infer Args) => string ? Args : never;
-type IsDynamic<Topic> = Topic extends string ? false : true;
 type Paginated = { paginate: true | 'after' | 'before' };
-/** Options with no key beyond StreamOptions: `{ mrege: 'crud' }` is an error on `mrege`. */
-type ExactOptions<Options> = { [Key in keyof Options]: Key extends keyof StreamOptions ? Options[Key] : never };
 
 /**
  * One signature for every stream, so a mistake in the options (a `merge` value, an unknown key)
@@ -74,7 +64,7 @@ type ExactOptions<Options> = { [Key in keyof Options]: Key extends keyof StreamO
 export function stream<Topic extends TopicArg, Value, Item, const Options extends StreamOptions = {}>(
   topic: Topic,
   init: (ctx: LiveContext, ...args: TopicArgs<Topic>) => Awaitable<Options extends Paginated ? Page<Item> : Value>,
-  options?: Options & ExactOptions<Options>
+  options?: Options & ExactOptions<Options, StreamOptions>
 ): LiveStream<TopicArgs<Topic>, Options extends Paginated ? Item[] : Value, IsDynamic<Topic>>;
 export function stream(
   topic: string | ((ctx: LiveContext, ...args: unknown[]) => string),
