@@ -57,15 +57,20 @@ describe('cluster jobs and limits', () => {
     expect((await other.call('app/limited')).t).toBe('result');
   }, 30_000);
 
-  it('runs an effect once per publish, and counts every instance in an aggregate', async () => {
+  it('runs an effect once per publish; aggregates and derived streams follow every instance', async () => {
     const [a, b] = await Promise.all([startInstance(cluster.redis, 'a'), startInstance(cluster.redis, 'b')]);
     const watcher = await cluster.connect(b.url());
     await watcher.subscribe('app/counted');
+    const sized = await cluster.connect(b.url());
+    const derived = await sized.subscribe('app/size');
     const onA = await cluster.connect(a.url());
     const onB = await cluster.connect(b.url());
     for (let i = 0; i < 5; i++) await onA.call('app/add', `a${i}`);
     for (let i = 0; i < 5; i++) await onB.call('app/add', `b${i}`);
     await watcher.next((m) => m.t === 'event' && (m.data as { total: number }).total === 10, 5_000);
+    // A derived stream on B recomputes when A publishes to its source.
+    expect(derived.t).toBe('snapshot');
+    await sized.next((m) => m.t === 'event' && m.data === 10, 5_000);
     const db = await redisClient(cluster.redis);
     await eventually(async () => (await db.lLen('db:effects')) >= 10, 'ten effect runs');
     // Given time to run twice, it still ran once per publish.
