@@ -5,6 +5,7 @@
  * which have no registration point, pay nothing, and a dev page pays one call per message.
  */
 import type { EventStore } from './event-store.js';
+import { TimeTravel } from './time-travel.js';
 import { isInternalCall, preview, TAP_KEY, type Preview, type TappedMessage, type TappedSocket, type TapQueue } from 'virtual:svelte-realtime/devtools-wire';
 
 export interface PageStore {
@@ -20,6 +21,8 @@ export interface PageTap {
   stores(): PageStore[];
   /** The sockets watched (the network conditions act on them). */
   sockets(): readonly TappedSocket[];
+  /** This page's topics over time: their values at each position, rewind and resume. */
+  readonly travel: TimeTravel;
   stop(): void;
 }
 
@@ -28,9 +31,10 @@ export function watchPageSockets(store: EventStore, scope: Record<symbol, unknow
   const queue = scope[TAP_KEY] as TapQueue | undefined;
   const watched: TappedSocket[] = [];
   const stops: (() => void)[] = [];
+  const travel = new TimeTravel(() => watched);
   const watch = (socket: TappedSocket) => {
     watched.push(socket);
-    stops.push(watchSocket(socket, store));
+    stops.push(watchSocket(socket, store, travel));
   };
   if (queue) {
     for (const socket of queue.sockets) watch(socket);
@@ -47,6 +51,7 @@ export function watchPageSockets(store: EventStore, scope: Record<symbol, unknow
       return out;
     },
     sockets: () => watched,
+    travel,
     stop() {
       if (queue) queue.onSocket = undefined;
       for (const stop of stops) stop();
@@ -54,7 +59,7 @@ export function watchPageSockets(store: EventStore, scope: Record<symbol, unknow
   };
 }
 
-function watchSocket(socket: TappedSocket, store: EventStore): () => void {
+function watchSocket(socket: TappedSocket, store: EventStore, travel: TimeTravel): () => void {
   const unsubscribe = socket.status.subscribe((status) => store.pageStatus(status));
   const calls = socket.calls;
   socket.tap = (message: TappedMessage) => {
@@ -66,8 +71,11 @@ function watchSocket(socket: TappedSocket, store: EventStore): () => void {
         if (message.id !== null && calls.has(message.id)) store.pageReply(message.id, message.t === 'result', Date.now());
         return;
       case 'event':
-        return store.pageUpdate(message.topic, message.seq, message.event, message.data, Date.now());
+        store.pageUpdate(message.topic, message.seq, message.event, message.data, Date.now());
+        return travel.record(message);
       case 'snapshot':
+        store.pageTopic(message.topic);
+        return travel.record(message);
       case 'resumed':
         return store.pageTopic(message.topic);
     }

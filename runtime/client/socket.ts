@@ -222,7 +222,7 @@ export class LiveSocket implements TappedSocket {
   }
 
   handle(message: ServerMessage): void {
-    this.tap?.(message);
+    if (this.tap?.(message)) return;
     switch (message.t) {
       case 'hello':
         opened(this, message.connection, message.maxFrame);

@@ -11,6 +11,8 @@
  * the overlay reads typed fields and sets one hook instead of patching the socket's internals.
  */
 
+import type { MergeOptions, TopicPosition } from '../protocol.js';
+
 export const TAP_KEY = Symbol.for('svelte-realtime.tap');
 
 /** The registration point as the dev plugin installs it. */
@@ -30,13 +32,15 @@ export interface TappedStatus {
 
 /**
  * What the socket tells its tap: a call it starts (`t: 'call'`, before it is sent), and every
- * message it receives from the server, before the socket acts on it.
+ * message it receives from the server, before the socket acts on it. A tap that returns true
+ * for a received message holds it back: the socket does not act on it (the overlay's "Rewind
+ * this page" holds a topic's events, and hands the store their fold on "Resume").
  */
 export type TappedMessage =
   | { t: 'call'; id: number; path: string }
   | { t: 'result'; id: number }
   | { t: 'error'; id: number | null }
-  | { t: 'snapshot'; id: number; topic: string }
+  | { t: 'snapshot'; id: number; topic: string; position: TopicPosition; merge: MergeOptions; data: unknown }
   | { t: 'resumed'; id: number; topic: string }
   | { t: 'event'; topic: string; seq: number; event: string; data: unknown }
   | { t: 'hello' }
@@ -48,13 +52,22 @@ export interface TappedSocket {
   /** Calls waiting for their answer, by request id. */
   readonly calls: ReadonlyMap<number, { readonly path: string; readonly message?: { readonly t: string; readonly args?: readonly unknown[] } }>;
   /** The page's stream stores, by subscription id. */
-  readonly subscriptions: ReadonlyMap<number, { readonly path: string; readonly args: readonly unknown[]; value?(): unknown }>;
+  readonly subscriptions: ReadonlyMap<number, TappedSink>;
   /** The socket now, if any (the overlay's network conditions drop it or slow it down). */
   readonly ws: WebSocket | undefined;
   /** The topic each store follows, once the server named it. */
   readonly sinkTopics: ReadonlyMap<object, string>;
   /** Set by the overlay while it watches; the socket calls it with what it starts and receives. */
-  tap: ((message: TappedMessage) => void) | undefined;
+  tap: ((message: TappedMessage) => boolean | void) | undefined;
+}
+
+/** A page's stream store as the overlay reads it, and sets it (a rewound value, then the caught-up one). */
+export interface TappedSink {
+  readonly path: string;
+  readonly args: readonly unknown[];
+  value?(): unknown;
+  /** Sets the store's value and position, as the server's snapshot does. */
+  snapshot(topic: string, position: TopicPosition, merge: MergeOptions, data: unknown): void;
 }
 
 /** The source of the registration point, injected into Vite's client module (runs before the app). */

@@ -1,0 +1,97 @@
+/**
+ * Time travel over this page's streams, on the real client runtime and a real server: the value
+ * at each position is the snapshot folded with the events up to it by the stream's merge; a
+ * rewind shows a past value in the page's store and holds newer events; resume catches up with
+ * every event, none lost.
+ */
+import { describe, expect, it } from 'vitest';
+import { EventStore } from '../../devtools-ui/data/event-store.js';
+import { watchPageSockets, type PageTap } from '../../devtools-ui/data/page-tap.js';
+import { diffPreviews } from '../../devtools-ui/data/time-travel.js';
+import { preview } from '../../runtime/devtools-wire/preview.js';
+import { TAP_INSTALL_CODE, TAP_KEY } from '../../runtime/devtools-wire/tap.js';
+import { createStream } from '../../runtime/client/stream.js';
+import { live } from '../../runtime/server/index.js';
+import { clientSocket, current, until, useClientTests } from '../helpers/client.js';
+import { module, startServer, waitFor, type TestServer } from '../helpers/server.js';
+
+type Todo = { id: number; text: string };
+
+let server: TestServer | undefined;
+let tap: PageTap | undefined;
+const cleanups = useClientTests(async () => {
+  tap?.stop();
+  tap = undefined;
+  delete (globalThis as Record<symbol, unknown>)[TAP_KEY];
+  await server?.close();
+  server = undefined;
+});
+
+async function setup() {
+  server = await startServer({ modules: [module('m', { todos: live.stream('todos', async (): Promise<Todo[]> => [{ id: 0, text: 'first' }], { merge: 'crud', key: 'id' }) })] });
+  (0, eval)(TAP_INSTALL_CODE);
+  const socket = clientSocket(server.url);
+  cleanups.push(() => socket['ws']?.close());
+  tap = watchPageSockets(new EventStore());
+  const todos = createStream<Todo[]>(() => socket, 'm/todos', []);
+  const stop = todos.subscribe(() => {});
+  cleanups.push(stop);
+  await until(todos, (v) => Array.isArray(v) && v.length === 1, 'the snapshot');
+  const publish = (event: string, data: unknown) => server!.runtime.publish('todos', event, data);
+  return { todos, publish, travel: tap.travel };
+}
+
+describe('time travel over a topic', () => {
+  it('shows the value at each position, folded by the merge, and what changed between two', async () => {
+    const { todos, publish, travel } = await setup();
+    publish('created', { id: 1, text: 'second' });
+    publish('updated', { id: 0, text: 'first, edited' });
+    publish('deleted', { id: 1 });
+    await until(todos, (v) => v?.length === 1 && v[0]!.text === 'first, edited', 'three events');
+
+    const positions = travel.positions('todos');
+    expect(positions).toHaveLength(4);
+    const [snapshot, created, updated, deleted] = positions as [number, number, number, number];
+    expect(travel.valueAt('todos', snapshot)).toEqual([{ id: 0, text: 'first' }]);
+    expect(travel.valueAt('todos', created)).toEqual([{ id: 0, text: 'first' }, { id: 1, text: 'second' }]);
+    expect(travel.valueAt('todos', updated)).toEqual([{ id: 0, text: 'first, edited' }, { id: 1, text: 'second' }]);
+    expect(travel.valueAt('todos', deleted)).toEqual(current(todos));
+    expect(travel.eventAt('todos', created)).toMatchObject({ event: 'created' });
+    expect(travel.eventAt('todos', snapshot)).toBeUndefined();
+    expect(diffPreviews(preview(travel.valueAt('todos', created)), preview(travel.valueAt('todos', updated)))).toEqual([
+      { path: '[0].text', before: { t: 'str', v: 'first' }, after: { t: 'str', v: 'first, edited' } }
+    ]);
+  });
+
+  it("rewinds this page's store and holds newer events; resume catches up with every one", async () => {
+    const { todos, publish, travel } = await setup();
+    publish('created', { id: 1, text: 'second' });
+    await until(todos, (v) => v?.length === 2, 'the first event');
+    const [snapshot] = travel.positions('todos') as [number];
+
+    travel.rewind('todos', snapshot);
+    expect(current(todos)).toEqual([{ id: 0, text: 'first' }]);
+    expect(travel.rewound('todos')).toMatchObject({ seq: snapshot, held: 0 });
+
+    publish('created', { id: 2, text: 'third' });
+    publish('deleted', { id: 0 });
+    await waitFor(() => travel.rewound('todos')?.held === 2, 'two held events');
+    expect(current(todos)).toEqual([{ id: 0, text: 'first' }]); // held: the page still shows the rewound value
+
+    travel.resume('todos');
+    expect(travel.rewound('todos')).toBeUndefined();
+    expect(current(todos)).toEqual([
+      { id: 1, text: 'second' },
+      { id: 2, text: 'third' }
+    ]);
+    publish('created', { id: 3, text: 'fourth' }); // and it follows the topic again from the head
+    await until(todos, (v) => v?.length === 3, 'the next event');
+  });
+
+  it('refuses a position it does not keep, saying which it does', async () => {
+    const { travel } = await setup();
+    const [snapshot] = travel.positions('todos') as [number];
+    expect(() => travel.rewind('todos', snapshot + 50)).toThrow(new RangeError(`Position #${snapshot + 50} of todos is not kept; pick one from ${snapshot} to ${snapshot}`));
+    expect(() => travel.rewind('elsewhere', 1)).toThrow(new RangeError('This page holds no store on elsewhere'));
+  });
+});
