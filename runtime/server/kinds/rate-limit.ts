@@ -75,46 +75,88 @@ export class SlidingWindow {
   }
 }
 
-export function rateLimit<Args extends unknown[], Result>(
-  options: RateLimitOptions,
-  fn: ((ctx: LiveContext, ...args: Args) => Awaitable<Result>) | LiveFunction<Args, Result>
-): LiveFunction<Args, Result> {
+/** What `rateLimiter()` returns: one budget, shared by whatever takes from it. */
+export interface RateLimiter {
+  /**
+   * Counts one call for `ctx`'s key; rejects with `RATE_LIMITED` (and `details.retryAfter`,
+   * the ms until one more fits) when the key's window is full.
+   */
+  take(ctx: LiveContext): Promise<void>;
+}
+
+export interface RateLimiterOptions extends RateLimitOptions {
+  /** Names this budget's keys in a cluster (Redis), where budgets of one app must differ. Default `shared`. */
+  name?: string;
+}
+
+/** The checks and the counting both forms share: a window per key, in Redis when in a cluster. */
+function budget(options: RateLimitOptions, what: string): { take(ctx: LiveContext, scope: string | undefined): void | Promise<void> } {
   const { points, window } = options ?? ({} as RateLimitOptions);
-  if (!Number.isInteger(points) || points < 1) throw new TypeError(`live.rateLimit: points must be a positive integer; got ${String(points)}`);
-  if (!Number.isFinite(window) || window <= 0) throw new TypeError(`live.rateLimit: window must be a positive number of ms; got ${String(window)}`);
-  const inner = handlerKind(fn) === 'live' ? (fn as LiveFunction<Args, Result>).fn : fn;
-  if (typeof inner !== 'function') throw new TypeError('live.rateLimit(options, fn): fn must be a function or a live() handler');
+  if (!Number.isInteger(points) || points < 1) throw new TypeError(`${what}: points must be a positive integer; got ${String(points)}`);
+  if (!Number.isFinite(window) || window <= 0) throw new TypeError(`${what}: window must be a positive number of ms; got ${String(window)}`);
   const { key } = options;
   if (key !== undefined && key !== 'address' && typeof key !== 'function') {
-    throw new TypeError(`live.rateLimit: key must be 'address' or a function (ctx) => string; got ${typeof key === 'string' ? JSON.stringify(key) : typeof key}`);
+    throw new TypeError(`${what}: key must be 'address' or a function (ctx) => string; got ${typeof key === 'string' ? JSON.stringify(key) : typeof key}`);
   }
   const keyOf = key === 'address' ? addressOf : (key ?? identityOf);
   const limiter = new SlidingWindow(points, window);
   const refuse = (retryAfter: number) =>
     new LiveError(RATE_LIMITED, `Too many calls: at most ${points} per ${window} ms; retry in ${retryAfter} ms`, { retryAfter });
+  const local = (key: string) => {
+    const retryAfter = limiter.take(key);
+    if (retryAfter > 0) throw refuse(retryAfter);
+  };
+  return {
+    take(ctx, scope) {
+      const key = keyOf(ctx);
+      const cluster = currentCluster();
+      if (!cluster || scope === undefined) return local(key);
+      return cluster.counters.take(`${scope}\0${key}`, points, window).then(
+        (retryAfter) => {
+          if (retryAfter > 0) throw refuse(retryAfter);
+        },
+        () => local(key)
+      );
+    }
+  };
+}
+
+/**
+ * `rateLimiter({ points, window, key?, name? })`: one budget over many functions, for `handle`
+ * in `src/hooks.ws.ts` (a user's calls together, with the exemptions you choose):
+ *
+ *   const perUser = rateLimiter({ points: 100, window: 10_000 });
+ *   export const handle: Handle = async ({ event, resolve }) => {
+ *     if (event.kind === 'call' && event.path !== 'board/moveCursor') await perUser.take(event.ctx);
+ *     return resolve(event);
+ *   };
+ */
+export function rateLimiter(options: RateLimiterOptions): RateLimiter {
+  const name = options?.name ?? 'shared';
+  if (typeof name !== 'string' || name.length === 0) throw new TypeError('rateLimiter: name must be a non-empty string');
+  const shared = budget(options, 'rateLimiter');
+  const scope = `@limiter:${name}`;
+  return {
+    async take(ctx) {
+      await shared.take(ctx, scope);
+    }
+  };
+}
+
+export function rateLimit<Args extends unknown[], Result>(
+  options: RateLimitOptions,
+  fn: ((ctx: LiveContext, ...args: Args) => Awaitable<Result>) | LiveFunction<Args, Result>
+): LiveFunction<Args, Result> {
+  const limiter = budget(options, 'live.rateLimit');
+  const inner = handlerKind(fn) === 'live' ? (fn as LiveFunction<Args, Result>).fn : fn;
+  if (typeof inner !== 'function') throw new TypeError('live.rateLimit(options, fn): fn must be a function or a live() handler');
   /** `module/export`, set while registered: names this limiter's keys in the cluster. */
   let path: string | undefined;
   const handler: LiveFunction<Args, Result> & Activatable = {
     [HANDLER]: 'live',
     fn(ctx: LiveContext, ...args: Args) {
-      const key = keyOf(ctx);
-      const cluster = currentCluster();
-      if (cluster && path !== undefined) {
-        return cluster.counters.take(`${path}\0${key}`, points, window).then(
-          (retryAfter) => {
-            if (retryAfter > 0) throw refuse(retryAfter);
-            return inner(ctx, ...args);
-          },
-          () => {
-            const retryAfter = limiter.take(key);
-            if (retryAfter > 0) throw refuse(retryAfter);
-            return inner(ctx, ...args);
-          }
-        );
-      }
-      const retryAfter = limiter.take(key);
-      if (retryAfter > 0) throw refuse(retryAfter);
-      return inner(ctx, ...args);
+      const taken = limiter.take(ctx, path);
+      return taken ? taken.then(() => inner(ctx, ...args)) : inner(ctx, ...args);
     },
     activate(host) {
       path = host.path;
