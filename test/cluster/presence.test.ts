@@ -76,4 +76,19 @@ describe('cluster presence', () => {
     expect(await db.lRange('db:leaves', 0, -1)).toEqual(['hal']);
     await db.close();
   }, 30_000);
+
+  it('shows cursors of every instance to a newcomer, and takes a killed instance\'s cursors away', async () => {
+    const [a, b] = await Promise.all([startInstance(cluster.redis, 'a'), startInstance(cluster.redis, 'b')]);
+    const jan = await cluster.connect(a.url('jan'));
+    await jan.subscribe('app/lobby', ['main', 'cursors']);
+    expect((await jan.call('app/lobby', 'main', '~cursor', { x: 10, y: 20 })).t).toBe('result');
+    const kim = await cluster.connect(b.url('kim'));
+    const snapshot = (await kim.subscribe('app/lobby', ['main', 'cursors'])) as { t: string; data: { key: string; data: unknown }[] };
+    expect(snapshot.data).toEqual([{ key: 'user:jan', data: { x: 10, y: 20 } }]);
+    await a.kill('SIGKILL');
+    const left = await kim.next((m) => m.t === 'event' && m.event === 'leave', 5_000);
+    expect(left).toMatchObject({ data: { key: 'user:jan' } });
+    const late = await cluster.connect(b.url('lee'));
+    expect(((await late.subscribe('app/lobby', ['main', 'cursors'])) as { data: unknown[] }).data).toEqual([]);
+  }, 30_000);
 });

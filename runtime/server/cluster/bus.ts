@@ -5,7 +5,7 @@
  *   that order; an instance reads a topic's position and the events after a sequence number
  *   (to resume a client that moved, or to fill a gap);
  * - presence: who is present on a topic, counted once per member over every instance, with
- *   each instance's entries expiring when it stops sending heartbeats;
+ *   each instance's entries expiring when it stops sending heartbeats; cursors likewise;
  * - leases: one holder per name (a cron job's tick);
  * - counters: rate-limit windows shared by every instance.
  *
@@ -77,6 +77,24 @@ export interface PresenceBus {
   onExpired(listener: (gone: PresenceGone) => void): void;
 }
 
+/** A cursor shown on a topic, as the bus keeps it. */
+export interface CursorShown {
+  topic: string;
+  key: string;
+  data: unknown;
+}
+
+export interface CursorBus {
+  /** `key`'s cursor on `topic` is at `data` (shown by this instance). */
+  set(topic: string, key: string, data: unknown): Promise<void>;
+  /** `key`'s cursor left `topic` on this instance. */
+  remove(topic: string, key: string): Promise<void>;
+  /** Every cursor shown on `topic`, over every instance. */
+  list(topic: string): Promise<{ key: string; data: unknown }[]>;
+  /** Where cursors of expired instances go (once, on the instance that found them). */
+  onExpired(listener: (gone: CursorShown) => void): void;
+}
+
 export interface LeaseBus {
   /** Takes the lease `name` for `ttlMs` unless another holder has it; true when taken. */
   take(name: string, ttlMs: number): Promise<boolean>;
@@ -95,6 +113,7 @@ export interface ClusterBus {
   readonly instance: string;
   readonly topics: TopicBus;
   readonly presence: PresenceBus;
+  readonly cursors: CursorBus;
   readonly leases: LeaseBus;
   readonly counters: CounterBus;
   /** Leaves the cluster: releases leases, removes this instance's presence, closes connections. */

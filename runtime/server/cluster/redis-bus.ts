@@ -14,13 +14,15 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { parse, stringify } from 'devalue';
 import { createClient } from '@redis/client';
-import type { BusEvent, ClusterBus, CounterBus, LeaseBus, PresenceBus, PresenceGone, TopicBus, TopicRead, TopicReceiver } from './bus.js';
+import type { BusEvent, ClusterBus, CounterBus, CursorBus, CursorShown, LeaseBus, PresenceBus, PresenceGone, TopicBus, TopicRead, TopicReceiver } from './bus.js';
 import type { ResolvedCluster } from './options.js';
-import { EXPIRED, HEARTBEAT, PRESENCE_JOIN, PRESENCE_LEAVE, PUBLISH, RATE, READ, REAP, RELEASE, RESTART } from './scripts.js';
+import { CURSOR_REMOVE, CURSOR_SET, EXPIRED, HEARTBEAT, PRESENCE_JOIN, PRESENCE_LEAVE, PUBLISH, RATE, READ, REAP, RELEASE, RESTART } from './scripts.js';
 
 type Client = ReturnType<typeof createClient>;
 type Reply = string | number | null | Reply[];
 
+/** A topic's cursors are forgotten after this long without a move (a crash leaves none behind for good). */
+const CURSOR_TTL_MS = 60 * 60 * 1000;
 /** Longest wait between two reconnection attempts, in ms. */
 const MAX_BACKOFF_MS = 2_000;
 const SEPARATOR = '\0';
@@ -55,12 +57,14 @@ export class RedisBus implements ClusterBus {
   readonly instance = `${process.pid.toString(36)}-${randomBytes(6).toString('hex')}`;
   readonly topics: TopicBus;
   readonly presence: PresenceBus;
+  readonly cursors: CursorBus;
   readonly leases: LeaseBus;
   readonly counters: CounterBus;
   private readonly client: Client;
   private readonly subscriber: Client;
   private receiver: TopicReceiver | undefined;
   private readonly expired: ((gone: PresenceGone) => void)[] = [];
+  private readonly cursorsExpired: ((gone: CursorShown) => void)[] = [];
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   /** Presence this instance holds, to enter again after Redis lost it: topic NUL key -> join arguments. */
   private readonly held = new Map<string, { topic: string; key: string; data: string; holding: string }>();
@@ -122,6 +126,26 @@ export class RedisBus implements ClusterBus {
       },
       onExpired: (listener) => {
         this.expired.push(listener);
+      }
+    };
+    const cursorKeys = (topic: string) => [this.key(`c:${topic}`), this.key(`ch:${this.instance}`)];
+    this.cursors = {
+      set: async (topic, key, data) => {
+        await run(this.client, CURSOR_SET, cursorKeys(topic), [key, stringify(data), topic + SEPARATOR + key, CURSOR_TTL_MS]);
+      },
+      remove: async (topic, key) => {
+        await run(this.client, CURSOR_REMOVE, cursorKeys(topic), [key, topic + SEPARATOR + key]);
+      },
+      list: async (topic) => {
+        const flat = await this.client.sendCommand<string[]>(['HGETALL', this.key(`c:${topic}`)]);
+        const entries: { key: string; data: unknown }[] = [];
+        // RESP2 answers a flat list; RESP3 a map.
+        const pairs = Array.isArray(flat) ? flat : Object.entries(flat as Record<string, string>).flat();
+        for (let i = 0; i < pairs.length; i += 2) entries.push({ key: pairs[i]!, data: parse(pairs[i + 1]!) });
+        return entries;
+      },
+      onExpired: (listener) => {
+        this.cursorsExpired.push(listener);
       }
     };
     this.leases = {
@@ -229,7 +253,16 @@ export class RedisBus implements ClusterBus {
   private async reap(): Promise<void> {
     const dead = (await run(this.client, EXPIRED, [this.key('instances')], [])) as string[];
     for (const instance of dead) {
-      const gone = (await run(this.client, REAP, [this.key('instances'), this.key(`ph:${instance}`)], [instance, this.options.prefix])) as string[];
+      const [gone, cursors] = (await run(
+        this.client,
+        REAP,
+        [this.key('instances'), this.key(`ph:${instance}`), this.key(`ch:${instance}`)],
+        [instance, this.options.prefix]
+      )) as [string[], string[]];
+      for (let i = 0; i < cursors.length; i += 3) {
+        const shown: CursorShown = { topic: cursors[i]!, key: cursors[i + 1]!, data: parse(cursors[i + 2]!) };
+        for (const listener of this.cursorsExpired) listener(shown);
+      }
       for (let i = 0; i < gone.length; i += 4) {
         const holding = gone[i + 3]!;
         const cut = holding.indexOf(SEPARATOR);

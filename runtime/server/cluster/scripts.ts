@@ -102,12 +102,29 @@ ${NOW}
 return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)`;
 
 /**
- * Removes an expired instance's presence, once (the caller that removes it from the set does
- * it). KEYS: instances set, its holdings hash. ARGV: instance, key prefix.
- * Returns a flat list {topic, key, data, holding, ...} of members who left the cluster.
+ * Removes an expired instance's presence and cursors, once (the caller that removes it from the
+ * set does it). KEYS: instances set, its presence holdings hash, its cursor holdings hash.
+ * ARGV: instance, key prefix. Returns {members, cursors}: flat lists {topic, key, data, holding,
+ * ...} of members who left the cluster, and {topic, key, data, ...} of cursors removed.
  */
 export const REAP = `
-if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return {} end
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return {{}, {}} end
+local cursors = {}
+local shown = redis.call('HKEYS', KEYS[3])
+redis.call('DEL', KEYS[3])
+for _, field in ipairs(shown) do
+  local cut = string.find(field, '\\0', 1, true)
+  local topic = string.sub(field, 1, cut - 1)
+  local key = string.sub(field, cut + 1)
+  local hash = ARGV[2] .. 'c:' .. topic
+  local data = redis.call('HGET', hash, key)
+  if data then
+    redis.call('HDEL', hash, key)
+    table.insert(cursors, topic)
+    table.insert(cursors, key)
+    table.insert(cursors, data)
+  end
+end
 local held = redis.call('HGETALL', KEYS[2])
 redis.call('DEL', KEYS[2])
 local gone = {}
@@ -131,7 +148,23 @@ for i = 1, #held, 2 do
     end
   end
 end
-return gone`;
+return {gone, cursors}`;
+
+/**
+ * Shows a cursor. KEYS: the topic's cursors hash, this instance's cursor holdings hash.
+ * ARGV: key, data, topic NUL key, ttl ms.
+ */
+export const CURSOR_SET = `
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('HSET', KEYS[2], ARGV[3], 1)
+return 1`;
+
+/** Removes a cursor. KEYS and ARGV as for CURSOR_SET (without data and ttl). */
+export const CURSOR_REMOVE = `
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[2])
+return 1`;
 
 /**
  * Sliding-window rate limit. KEYS: the key's sorted set of call times.

@@ -5,7 +5,13 @@
  * Only a key with a subscription on the topic may move (`attach` when it subscribes); when its
  * last subscription ends the cursor is removed and `leave` is published, so a closed tab never
  * leaves a cursor behind. Used by `live.channel(topic, { merge: 'cursor' })` and by rooms.
+ *
+ * In a cluster the shown cursors are also kept in Redis (cluster/bus.ts), so a subscriber on any
+ * instance starts with every instance's cursors; the cursors of an instance that dies leave when
+ * its heartbeat expires. While Redis is unreachable each instance lists its own.
  */
+import type { ClusterBus } from '../cluster/bus.js';
+import { currentCluster } from '../cluster/current.js';
 
 /** One cursor as subscribers see it. */
 export interface CursorEntry<P = unknown> {
@@ -14,6 +20,21 @@ export interface CursorEntry<P = unknown> {
 }
 
 type Publish = (topic: string, event: string, data: unknown) => void;
+
+/** A publish function for cursors of expired instances (any connection's reaches the runtime). */
+let expiredPublish: Publish | undefined;
+const following = new WeakSet<ClusterBus>();
+
+/** Cursors of expired instances leave, on the instance that found them (registered once per cluster). */
+function followExpired(cluster: ClusterBus, publish: Publish): void {
+  expiredPublish = publish;
+  if (following.has(cluster)) return;
+  following.add(cluster);
+  cluster.cursors.onExpired(({ topic, key, data }) => expiredPublish?.(topic, 'leave', { key, data } satisfies CursorEntry));
+}
+
+/** Errors of the bus are left out: while Redis is away each instance lists its own cursors. */
+const ignore = () => {};
 
 interface Cursor {
   refs: number;
@@ -41,6 +62,8 @@ export class CursorTracker {
     cursor.refs++;
     const entry = cursor;
     let attached = true;
+    const cluster = currentCluster();
+    if (cluster) followExpired(cluster, publish);
     return () => {
       if (!attached) return;
       attached = false;
@@ -48,7 +71,9 @@ export class CursorTracker {
       if (entry.timer) clearTimeout(entry.timer);
       cursors.delete(key);
       if (cursors.size === 0) this.topics.delete(topic);
-      if (entry.shown) publish(topic, 'leave', { key, data: entry.data } satisfies CursorEntry);
+      if (!entry.shown) return;
+      publish(topic, 'leave', { key, data: entry.data } satisfies CursorEntry);
+      currentCluster()?.cursors.remove(topic, key).catch(ignore);
     };
   }
 
@@ -72,8 +97,15 @@ export class CursorTracker {
     return true;
   }
 
-  /** The shown cursors of a topic. */
-  list(topic: string): CursorEntry[] {
+  /** The shown cursors of a topic (in a cluster, of every instance). */
+  list(topic: string): CursorEntry[] | Promise<CursorEntry[]> {
+    const cluster = currentCluster();
+    if (cluster) return cluster.cursors.list(topic).catch(() => this.listHere(topic));
+    return this.listHere(topic);
+  }
+
+  /** The shown cursors of a topic on this instance. */
+  private listHere(topic: string): CursorEntry[] {
     const out: CursorEntry[] = [];
     for (const [key, cursor] of this.topics.get(topic) ?? []) if (cursor.shown) out.push({ key, data: cursor.data });
     return out;
@@ -89,5 +121,6 @@ export class CursorTracker {
     cursor.shown = true;
     cursor.lastSent = now;
     publish(topic, 'move', { key, data } satisfies CursorEntry);
+    currentCluster()?.cursors.set(topic, key, data).catch(ignore);
   }
 }
