@@ -140,7 +140,19 @@ export function handleFrame(dc: DispatchContext, conn: Connection, text: string)
     for (const raw of messages) handleMessage(dc, conn, raw, text.length, arrived);
   } finally {
     conn.endBatch();
+    if (answeredInFrame.length > 0) countAnsweredInFrame(dc.metrics, performance.now() - arrived);
   }
+}
+
+/**
+ * Paths of the calls a frame answered at once (with metrics on and no telemetry listener): they
+ * leave together when the frame's batch ends, so one clock reading then times them all.
+ */
+const answeredInFrame: string[] = [];
+
+function countAnsweredInFrame(metrics: Metrics | undefined, durationMs: number): void {
+  for (let i = 0; i < answeredInFrame.length; i++) metrics?.call(answeredInFrame[i]!, 'ok', durationMs);
+  answeredInFrame.length = 0;
 }
 
 /** One message of a frame: checked, then handed to its handler. */
@@ -266,7 +278,7 @@ function handleCall(dc: DispatchContext, conn: Connection, message: CallMessage,
     return;
   }
   if (!isPromiseLike(outcome)) {
-    endCall(dc, conn, message, bytesIn, start, true, outcome, NO_ERROR);
+    endCall(dc, conn, message, bytesIn, start, true, outcome, NO_ERROR, true);
     return;
   }
   Promise.resolve(outcome).then(
@@ -305,15 +317,18 @@ function endCall(
   start: number,
   admitted: boolean,
   result: unknown,
-  error: unknown
+  error: unknown,
+  /** Answered while its frame is handled (the answer leaves when the frame's batch ends). */
+  inFrame = false
 ): void {
   if (admitted) conn.inFlight--;
   if (error === NO_ERROR) {
     conn.send({ t: 'result', id: message.id, data: result }, message.path);
     if (start < 0) return;
-    // Metrics alone need no record of the call: counted straight away.
-    if (!dc.telemetry.active) dc.metrics?.call(message.path, 'ok', performance.now() - start);
-    else finishCall(dc, conn, { id: message.id, path: message.path, args: message.args, start, bytesIn, result });
+    if (dc.telemetry.active) finishCall(dc, conn, { id: message.id, path: message.path, args: message.args, start, bytesIn, result });
+    // Metrics alone need no record of the call: counted now, or with the rest of its frame.
+    else if (inFrame) answeredInFrame.push(message.path);
+    else dc.metrics?.call(message.path, 'ok', performance.now() - start);
     return;
   }
   failCall(dc, conn, message.id, message.path, 'call', error, (failure) => {
