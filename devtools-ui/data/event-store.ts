@@ -241,7 +241,8 @@ export class EventStore {
       mine,
       internal: event.internal === true
     };
-    if (!event.ok) this.errorTotal++;
+    // Counted once: this page may have seen the failure first (pageReply).
+    if (!event.ok && pending?.status !== 'error') this.errorTotal++;
     if (pending) this.pending.delete(event.id);
     // A page reply may have come first and left a record: replace it in the index.
     this.callsByKey.set(key, record);
@@ -301,6 +302,8 @@ export class EventStore {
     const connection = this.page.connection;
     const done = connection ? this.callsByKey.get(keyOf(connection, id)) : undefined;
     if (done) done.roundTrip = time - (pending?.time ?? done.time);
+    // The launcher's badge counts this page's failures while the panel is closed too.
+    if (!ok && !done && pending?.status === 'pending') this.errorTotal++;
     if (pending) {
       pending.roundTrip = time - pending.time;
       // Keep it until the server's event arrives (it carries arguments and result) only while

@@ -54,6 +54,20 @@ describe('badges and Clear', () => {
     expect(store.counts().reloadErrors).toBe(0);
   });
 
+  it("counts this page's failed call once, whether the page or the server reports it first", () => {
+    const store = new EventStore();
+    store.pageStatus({ state: 'open', attempts: 0, latency: 3, connectionId: 'c1' });
+    store.pageCall(7, 'a/b', 1000);
+    store.pageReply(7, false, 1005); // the panel is closed: no server event yet
+    expect(store.counts().errors).toBe(1);
+    store.ingest([{ ...call(7, false) }]);
+    expect(store.counts().errors).toBe(1);
+    store.ingest([call(8, false)]);
+    store.pageCall(8, 'a/b', 1000);
+    store.pageReply(8, false, 1005);
+    expect(store.counts().errors).toBe(2);
+  });
+
   it('Clear forgets calls, events and reloads, zeroes the counts, and does not take back history sent again', () => {
     const store = new EventStore();
     const history = [call(1, false), call(2), reload(false)];
