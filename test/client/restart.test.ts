@@ -5,7 +5,6 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { createStream } from '../../runtime/client/stream.js';
 import { clientSocket, until, useClientTests } from '../helpers/client.js';
 import { waitFor } from '../helpers/server.js';
+import { freePort } from '../helpers/ports.js';
 
 const script = fileURLToPath(new URL('../fixtures/restart/server.mjs', import.meta.url));
 let child: ChildProcess | undefined;
@@ -24,15 +24,6 @@ const cleanups = useClientTests(() => {
 interface Item {
   id: number;
   text: string;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 async function startServer(port: number, file: string): Promise<ChildProcess> {

@@ -4,10 +4,10 @@
  * server is up it is open again and works, with no reload. Production build only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 import { openPage } from './ready.js';
+import { freePort } from '../helpers/ports.js';
 
 const appDir = fileURLToPath(new URL('../../example-app', import.meta.url));
 const started: ChildProcess[] = [];
@@ -16,15 +16,6 @@ test.beforeEach(({}, info) => test.skip(info.project.name !== 'prod', 'node buil
 test.afterEach(() => {
   for (const child of started.splice(0)) child.kill('SIGKILL');
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** `node build` on `port`, resolved once it listens; `exited` resolves with its exit code. */
 async function nodeBuild(port: number): Promise<{ child: ChildProcess; exited: Promise<number | null>; output: () => string }> {

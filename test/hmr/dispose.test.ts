@@ -4,7 +4,7 @@
  * deleted, and at shutdown; a version that fails to load cleans up after itself and the
  * version it replaced is loaded again from its source.
  */
-import net from 'node:net';
+import { freePort } from '../helpers/ports.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestClient } from '../helpers/server.js';
 import { startDevApp, waitFor, type DevApp } from '../helpers/vite.js';
@@ -58,14 +58,6 @@ export const state = live(() => ({ version: ${version}, port: ${port}, listening
 `;
 
 const holders = () => (globalThis as Record<string, unknown>).__portHolders;
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('onDispose', () => {
   it('runs the old version’s cleanups when the new version loads', async () => {

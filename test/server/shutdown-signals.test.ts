@@ -4,10 +4,10 @@
  * second signal exits at once.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestClient } from '../helpers/server.js';
+import { freePort } from '../helpers/ports.js';
 
 const script = fileURLToPath(new URL('../fixtures/shutdown/server.mjs', import.meta.url));
 let child: ChildProcess | undefined;
@@ -15,15 +15,6 @@ afterEach(() => {
   child?.kill('SIGKILL');
   child = undefined;
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 async function start(env: Record<string, string> = {}): Promise<{ process: ChildProcess; url: string; output: () => string; exited: Promise<number | null> }> {
   const port = await freePort();
