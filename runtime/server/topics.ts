@@ -22,10 +22,10 @@
  * and aggregate topics stay on their instance: each instance computes them from the cluster's
  * events.
  */
-import { parse, stringify } from 'devalue';
 import { ErrorCode, type TopicPosition } from '../protocol.js';
 import { encodeMessage } from './frames.js';
 import type { BusEvent, TopicBus, TopicReceiver } from './cluster/bus.js';
+import { decodePayload, encodePayload, eventFrame } from './cluster/payload.js';
 import { RUNTIME_TOPIC_PREFIX } from './topic-names.js';
 import type { LiveContext } from './context.js';
 import { LiveError } from './errors.js';
@@ -368,7 +368,7 @@ export class Topics {
 
   private publishToCluster(cluster: TopicBus, topic: string, event: string, data: unknown): PublishReport {
     if (!cluster.connected) return this.deliver(topic, event, data, true);
-    const payload = stringify([event, data]);
+    const payload = encodePayload(event, data);
     // Lost on the way: this instance's subscribers still get it; the topic starts over with the cluster when the bus is back.
     cluster.publish(topic, payload).catch(() => this.deliver(topic, event, data, true));
     return { seq: 0, delivered: 0 };
@@ -376,18 +376,16 @@ export class Topics {
 
   /** An event from the bus, published on any instance. */
   private receive(topic: string, epoch: string, seq: number, payload: string, own: boolean): void {
-    let decoded: [string, unknown] | undefined;
-    const decode = () => (decoded ??= parse(payload) as [string, unknown]);
     if (!own && seq > 0 && this.listeners.has(topic)) {
-      const [event, data] = decode();
+      const [event, data] = decodePayload(payload);
       this.notify(topic, event, data, true);
     }
     const state = this.topics.get(topic);
-    if (state) this.advance(topic, state, { epoch, seq, payload }, decode);
+    if (state) this.advance(topic, state, { epoch, seq, payload });
   }
 
   /** Takes a topic's next event from the bus: in order, once; a gap is filled first, a new epoch restarts the topic. */
-  private advance(topic: string, state: TopicState, event: PendingEvent, decode?: () => [string, unknown]): void {
+  private advance(topic: string, state: TopicState, event: PendingEvent): void {
     if (state.syncing) {
       state.pending.push(event);
       return;
@@ -406,13 +404,13 @@ export class Topics {
       this.sync(topic, state, true);
       return;
     }
-    this.deliverFromBus(topic, state, event.seq, decode ? decode() : (parse(event.payload) as [string, unknown]));
+    this.deliverFromBus(topic, state, event.seq, event.payload);
   }
 
-  private deliverFromBus(topic: string, state: TopicState, seq: number, [event, data]: [string, unknown]): void {
+  private deliverFromBus(topic: string, state: TopicState, seq: number, payload: string): void {
     state.seq = seq;
     if (state.subscribers.size === 0 && !state.keepsHistory) return;
-    const frame = encodeMessage({ t: 'event', topic, seq, event, data });
+    const frame = eventFrame(topic, seq, payload);
     if (state.keepsHistory) this.remember(state, seq, frame);
     for (const subscriber of state.subscribers.keys()) subscriber.sendEvent(topic, frame);
   }
@@ -431,7 +429,7 @@ export class Topics {
         if (after === undefined || read.position.epoch !== state.epoch || !read.events) {
           this.restartEpoch(topic, state, read.position);
         } else {
-          for (const event of read.events) if (event.seq > state.seq) this.deliverFromBus(topic, state, event.seq, parse(event.payload) as [string, unknown]);
+          for (const event of read.events) if (event.seq > state.seq) this.deliverFromBus(topic, state, event.seq, event.payload);
         }
         this.drainPending(topic, state);
       },
@@ -509,10 +507,7 @@ export class Topics {
     } catch {
       events = null;
     }
-    const replay = events?.map((event) => {
-      const [name, data] = parse(event.payload) as [string, unknown];
-      return encodeMessage({ t: 'event', topic, seq: event.seq, event: name, data });
-    });
+    const replay = events?.map((event) => eventFrame(topic, event.seq, event.payload));
     return { position, replay: replay ?? null };
   }
 
