@@ -63,4 +63,34 @@ describe('a live function that throws in vite dev', () => {
       stop();
     }
   });
+
+  it('does the same for a live.cron job, in the terminal and the DevTools', async () => {
+    const job = [
+      "import { live } from 'svelte-realtime/server';",
+      '',
+      'interface Tally {',
+      '  count: number;',
+      '}',
+      '',
+      "export const tally = live.cron('0 0 1 1 *', 'tally', (): Tally => {",
+      "  throw new Error('no tally today');",
+      '});',
+      ''
+    ].join('\n');
+    await app.save('src/live/tally.ts', job, (event) => event.file === 'src/live/tally.ts');
+    const where = `${app.file('src/live/tally.ts')}:8:9`;
+    const events: TelemetryEvent[] = [];
+    const stop = app.runtime.telemetry.listen((event) => void events.push(event));
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      await app.runtime.controlCron('tally/tally', 'run');
+      const run = await waitFor(() => events.find((e) => e.type === 'cron' && e.path === 'tally/tally'), 'the cron event');
+      expect(run.type === 'cron' && run.error?.stack?.split('\n')[1]).toContain(where);
+      const line = printed.mock.calls.map((args) => args.map((a) => (a instanceof Error ? a.stack : String(a))).join(' ')).find((l) => l.includes('no tally today'));
+      expect(line).toContain(where);
+    } finally {
+      printed.mockRestore();
+      stop();
+    }
+  });
 });

@@ -191,6 +191,8 @@ export class CronJob {
     const error = failure === undefined ? undefined : failure instanceof Error ? failure : new Error(String(failure));
     handler.runs.push(error ? { start, duration, ok, error: error.message } : { start, duration, ok });
     if (handler.runs.length > HISTORY) handler.runs.shift();
+    // Reported before the DevTools event is built: in dev, reporting points the stack at the source.
+    if (!ok) this.fail(failure, { path: host.path, topic: handler.topic, start, manual });
     if (host.telemetry.active) {
       host.telemetry.emit({
         type: 'cron',
@@ -204,7 +206,6 @@ export class CronJob {
         error: error && { message: error.message, stack: error.stack }
       });
     }
-    if (!ok) this.fail(failure, { path: host.path, topic: handler.topic, start, manual });
   }
 
   private fail(error: unknown, run: CronFailure): void {
