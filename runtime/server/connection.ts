@@ -11,7 +11,9 @@ import type { WebSocket } from 'ws';
 import { ErrorCode, type ServerMessage } from '../protocol.js';
 import { encodeFrame, encodeMessage } from './frames.js';
 import type { LiveContext, LiveUser } from './context.js';
+import type { HandleErrorEvent } from './error-report.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import { signalVia } from './signals.js';
 import type { TopicSubscriber } from './topics.js';
 
 export interface Subscription {
@@ -29,6 +31,8 @@ export interface ConnectionHost {
   /** Read on every write, so a new `load()` applies to open connections too. */
   readonly limits: Limits;
   logError(error: unknown, where: string): void;
+  /** Logs an unexpected error and hands it to hooks.ws `handleError` (the runtime); else `logError`. */
+  reportError?(error: unknown, event: HandleErrorEvent): unknown;
   /** Counts bytes handed to a socket, for the budget of all connections together (output-budget.ts). */
   wrote(bytes: number): void;
 }
@@ -192,16 +196,18 @@ export class Connection implements TopicSubscriber {
    * publish function instead of a closure of its own.
    */
   context(callId?: number): LiveContext {
-    return {
-      user: this.user,
-      connectionId: this.id,
-      connection: this.id,
-      address: this.address,
-      publish: callId === undefined ? this.publishFromHere : (topic, event, data) => this.publish(topic, event, data, this.id, callId)
-    };
+    const from = callId === undefined ? this.fromHere : this.fromCall(callId);
+    return { user: this.user, connectionId: this.id, connection: this.id, address: this.address, publish: from.publish, signal: from.signal };
   }
 
   private readonly publishFromHere: LiveContext['publish'] = (topic, event, data) => this.publish(topic, event, data, this.id);
+  /** What a ctx publishes and signals with when no call is named (shared by every such ctx). */
+  private readonly fromHere = { publish: this.publishFromHere, signal: signalVia(this.publishFromHere) };
+
+  private fromCall(callId: number): Pick<LiveContext, 'publish' | 'signal'> {
+    const publish: LiveContext['publish'] = (topic, event, data) => this.publish(topic, event, data, this.id, callId);
+    return { publish, signal: signalVia(publish) };
+  }
 
   readonly flush = (): void => {
     this.flushScheduled = false;
@@ -236,7 +242,9 @@ export class Connection implements TopicSubscriber {
       return message;
     } catch (error) {
       const where = `${origin ?? 'reply'}: its ${message.t === 'error' ? 'error details' : 'value'} cannot be sent`;
-      this.host.logError(error, `${where} (return plain data: objects, arrays, Date, Map, Set, BigInt)`);
+      const logged = `${where} (return plain data: objects, arrays, Date, Map, Set, BigInt)`;
+      if (this.host.reportError) this.host.reportError(error, { path: origin ?? '', user: this.user, kind: message.t === 'result' ? 'call' : 'server', where: logged });
+      else this.host.logError(error, logged);
       const id = 'id' in message ? message.id : null;
       const detail = error instanceof Error ? error.message : String(error);
       return { t: 'error', id, code: ErrorCode.INTERNAL, message: this.host.dev ? `${where}: ${detail}` : 'Internal error' };

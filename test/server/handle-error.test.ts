@@ -137,6 +137,20 @@ describe('handleError', () => {
     });
   });
 
+  it('gets a call whose result cannot be sent (a function), and the caller still gets INTERNAL', async () => {
+    const notes = { bad: live(() => ({ format: () => 'a function cannot cross the wire' })) };
+    const { reported } = await start({ modules: [module('notes', notes)] });
+    const client = await servers.connect(asUser('dee'));
+    expect(await client.call('notes/bad')).toMatchObject({ t: 'error', code: 'INTERNAL' });
+    expect(reported).toHaveLength(1);
+    expect(reported[0]!.event).toEqual({
+      path: 'notes/bad',
+      user: { id: 'dee' },
+      kind: 'call',
+      where: 'notes/bad: its value cannot be sent (return plain data: objects, arrays, Date, Map, Set, BigInt)'
+    });
+  });
+
   it('gets a throwing hooks.ws hook', async () => {
     const { reported } = await start({
       modules: [module('n', { ping: live(() => 'pong') })],
