@@ -13,7 +13,6 @@ import { encodeFrame, encodeMessage } from './frames.js';
 import type { LiveContext, LiveUser } from './context.js';
 import type { HandleErrorEvent } from './error-report.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
-import { signalVia } from './signals.js';
 import type { TopicSubscriber } from './topics.js';
 
 export interface Subscription {
@@ -196,18 +195,16 @@ export class Connection implements TopicSubscriber {
    * publish function instead of a closure of its own.
    */
   context(callId?: number): LiveContext {
-    const from = callId === undefined ? this.fromHere : this.fromCall(callId);
-    return { user: this.user, connectionId: this.id, connection: this.id, address: this.address, publish: from.publish, signal: from.signal };
+    return {
+      user: this.user,
+      connectionId: this.id,
+      connection: this.id,
+      address: this.address,
+      publish: callId === undefined ? this.publishFromHere : (topic, event, data) => this.publish(topic, event, data, this.id, callId)
+    };
   }
 
   private readonly publishFromHere: LiveContext['publish'] = (topic, event, data) => this.publish(topic, event, data, this.id);
-  /** What a ctx publishes and signals with when no call is named (shared by every such ctx). */
-  private readonly fromHere = { publish: this.publishFromHere, signal: signalVia(this.publishFromHere) };
-
-  private fromCall(callId: number): Pick<LiveContext, 'publish' | 'signal'> {
-    const publish: LiveContext['publish'] = (topic, event, data) => this.publish(topic, event, data, this.id, callId);
-    return { publish, signal: signalVia(publish) };
-  }
 
   readonly flush = (): void => {
     this.flushScheduled = false;
