@@ -15,7 +15,8 @@ export function boundaryPlugin(api: RealtimeApi): Plugin {
     enforce: 'pre',
     applyToEnvironment: (environment) => environment.config.consumer === 'client',
     resolveId: {
-      filter: { id: /^[^\0$]/ },
+      // Not the virtual ids, nor `$live/...` (the stubs plugin's).
+      filter: { id: /^(?!\0|\$live\/)/ },
       async handler(source, importer, options) {
         const project = api.project;
         if (this.environment.mode !== 'build' || !project || !importer) return null;
@@ -33,7 +34,7 @@ export function boundaryPlugin(api: RealtimeApi): Plugin {
       const project = api.project;
       const file = id.split('?')[0]!;
       if (!project || !project.contains(file)) return null;
-      // Who imports it: the dev server's module graph, or the bundle's module info in a build.
+      // Who imports it: the dev server's module graph, or the resolutions recorded above in a build.
       const importers =
         this.environment.mode === 'dev'
           ? [...(this.environment.moduleGraph.getModuleById(id)?.importers ?? [])].map((m) => m.file ?? m.id ?? '')
