@@ -9,7 +9,7 @@
  */
 import type { TelemetryEventOf } from '../../runtime/server/telemetry.js';
 import { BinaryPayload } from '../../runtime/server/telemetry.js';
-import { BINARY_HEADER_BYTES, type ServerMessage } from '../../runtime/protocol.js';
+import { BINARY_HEADER_BYTES, plainJson, type ServerMessage } from '../../runtime/protocol.js';
 import { encodeMessage } from '../../runtime/server/frames.js';
 
 /** `[1,` before a JSON frame's first message and `]` after its last. */
@@ -23,7 +23,23 @@ export function callBytes(event: TelemetryEventOf<'call'>): { in: number; out: n
     const bytes = binaryBytes(event.ok ? event.result : undefined);
     return { in: event.bytesIn, out: bytes === undefined ? messageBytes(answer) : BINARY_HEADER_BYTES + bytes };
   }
-  return { in: messageBytes({ t: 'call', id: event.id, path: event.path, args: event.args }), out: messageBytes(answer) };
+  // The common case, plain values: the envelope is counted, only the value is encoded.
+  const args = plainJson(event.args);
+  const result = event.ok ? plainJson(event.result) : undefined;
+  const inBytes =
+    args === undefined ? messageBytes({ t: 'call', id: event.id, path: event.path, args: event.args }) : envelope('call', event.id, event.path) + Buffer.byteLength(args);
+  const outBytes = result === undefined ? messageBytes(answer) : resultBytes(event.id, result);
+  return { in: inBytes, out: outBytes };
+}
+
+/** `{"t":"call","id":7,"path":"m/echo","args":` and the closing brace, in bytes. */
+function envelope(type: 'call', id: number, path: string): number {
+  return `{"t":"${type}","id":${id},"path":`.length + Buffer.byteLength(JSON.stringify(path)) + ',"args":'.length + 1;
+}
+
+/** `{"t":"result","id":7,"data":…}` in bytes. */
+function resultBytes(id: number, data: string): number {
+  return `{"t":"result","id":${id},"data":`.length + Buffer.byteLength(data) + 1;
 }
 
 /** Bytes of one message inside a frame: JSON frames hold it verbatim; a devalue frame is counted whole. */

@@ -34,6 +34,8 @@ export class TelemetryCapture {
   private windowTimer: ReturnType<typeof setTimeout> | undefined;
   /** True while the listener is detached for the rest of a window that spent its budget. */
   private sampling = false;
+  /** Events taken since the channel last sent a batch (see `sent`). */
+  private unsent = 0;
 
   /**
    * `wanted` says whether anyone still wants events: a window that ends with sampling on
@@ -42,8 +44,19 @@ export class TelemetryCapture {
   constructor(
     private readonly runtime: () => Runtime,
     private readonly options: CaptureOptions,
-    private readonly wanted: () => boolean
+    private readonly wanted: () => boolean,
+    /**
+     * Called when an open panel's unsent events reach half a ring: the channel sends a batch
+     * now, before the ring lets go of events the panel has not had (a busy event loop delays
+     * the batch timer).
+     */
+    private readonly pressure: () => void = () => {}
   ) {}
+
+  /** The channel sent what was taken so far. */
+  sent(): void {
+    this.unsent = 0;
+  }
 
   /** Whether the runtime's telemetry is being listened to. */
   get listening(): boolean {
@@ -109,6 +122,7 @@ export class TelemetryCapture {
     // A call carries its own clock readings: its end needs no clock read of its own.
     const time = event.type === 'call' ? performance.timeOrigin + event.start + event.duration : Date.now();
     ring.push(++this.n, time, event);
+    if (this.panelOpen && ++this.unsent >= this.options.capacity >> 1) this.pressure();
   }
 
   /** Ends a window: the budget starts again, and a paused listener comes back. */

@@ -32,10 +32,15 @@ export interface ChannelOptions {
   stateMs?: number;
   /** How long to keep listening after the last overlay left (a page reload reconnects within it). */
   lingerMs?: number;
-  /** Events kept per `batchMs` while no panel is open; past it, history is sampled. */
+  /** Events kept per budget window while no panel is open; past it, history is sampled. */
   closedBudget?: number;
-  /** Events kept per `batchMs` while a panel is open; past it, what the panel shows is sampled. */
+  /** Events kept per budget window while a panel is open; past it, what the panel shows is sampled. */
   openBudget?: number;
+  /**
+   * The budget window, 1 s: long enough that a burst at a dev load (a page catching up, a
+   * save that re-runs every store's init) is kept whole, short enough that a flood is cut within it.
+   */
+  budgetWindowMs?: number;
 }
 
 interface OverlayState {
@@ -70,16 +75,18 @@ export class DevtoolsChannel {
       runtime,
       {
         capacity: options.capacity ?? 500,
-        windowMs: this.batchMs,
+        windowMs: options.budgetWindowMs ?? 1000,
         // 1000 events a second with no panel open: all of a person clicking through the app, and a
         // sample under load. Each event kept outlives a few collections, so this bounds what an
         // overlay that is not even looked at costs the server.
-        closedBudget: options.closedBudget ?? 100,
-        // 10 000 events a second to an open panel: more than it can show, and a bounded cost to a
-        // server under load (every event kept is built, previewed, encoded and collected).
-        openBudget: options.openBudget ?? 1000
+        closedBudget: options.closedBudget ?? 1000,
+        // 10 000 events a second to an open panel: every event of a dev load (2 000 calls a second
+        // that each publish is 4 000), more than a person can read, and a bounded cost to a server
+        // under a flood (every event kept is built, previewed, encoded and collected).
+        openBudget: options.openBudget ?? 10_000
       },
-      () => this.overlays.size > 0 || this.lingerTimer !== undefined
+      () => this.overlays.size > 0 || this.lingerTimer !== undefined,
+      () => this.flush()
     );
     this.actions = new DevtoolsActions(runtime, this.capture, this.secret);
   }
@@ -163,6 +170,7 @@ export class DevtoolsChannel {
 
   /** Sends what is new to open overlays (the batch timer calls it; tests may too). */
   flush(): void {
+    this.capture.sent();
     let from = Infinity;
     for (const overlay of this.overlays.values()) if (overlay.open) from = Math.min(from, overlay.sent);
     if (from === Infinity) return;
