@@ -13,6 +13,7 @@ import type { LiveDerived } from '../server/kinds/derived.js';
 import type { LiveAggregate } from '../server/kinds/aggregate.js';
 import type { ConnectionStatus } from './status.js';
 import { reopen } from './reconnect.js';
+import { listenForSignal } from './signals.js';
 import type { LiveStore } from './stream.js';
 import { RpcError } from './rpc-error.js';
 import { liveSocket } from './page-socket.js';
@@ -90,4 +91,21 @@ export const connection: Readable<ConnectionStatus> = {
 export function reconnect(): Promise<ConnectionStatus> {
   const socket = liveSocket();
   return socket ? reopen(socket) : Promise.resolve(idleStatus.get());
+}
+
+/**
+ * Calls `handler` with the data of every `event` the server signals to this user or this
+ * connection (`ctx.signal(to, event, data)` / `signal(...)` in svelte-realtime/server), and
+ * keeps the page's socket open meanwhile. Returns the function that stops listening; in an
+ * effect, return it:
+ *
+ *   $effect(() => onSignal<{ text: string }>('notice', (data) => toast(data.text)));
+ *
+ * Signals sent while the page is offline are not delivered later. On the server (SSR) it does
+ * nothing.
+ */
+export function onSignal<T = unknown>(event: string, handler: (data: T, event: string) => void): () => void {
+  if (typeof event !== 'string' || typeof handler !== 'function') throw new RpcError('INVALID_OPTION', 'onSignal(event, handler): event must be a string and handler a function');
+  const socket = liveSocket();
+  return socket ? listenForSignal(socket, event, handler as (data: unknown, event: string) => void) : () => {};
 }

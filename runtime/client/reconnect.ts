@@ -81,8 +81,8 @@ function closed(socket: LiveSocket, ws: WebSocket, code: number, reason: string)
   drop(socket, code);
   const refusal = REFUSALS[code];
   if (refusal) return refused(socket, new RpcError(refusal, reason || `The server refused the connection (${refusal})`));
-  // Only the call table's placeholder left, and no subscription: nothing to reconnect for.
-  if (socket.calls.size === 1 && socket.subscriptions.size === 0) {
+  // Only the call table's placeholder left, no subscription and no signal listener: nothing to reconnect for.
+  if (socket.calls.size === 1 && socket.subscriptions.size === 0 && !socket.onSignal) {
     setStatus(socket, { state: 'idle', connectionId: null });
     return;
   }

@@ -13,7 +13,7 @@
  * stays in this one object: the call path reads plain fields, and the DevTools' page tap reads
  * the ones `TappedSocket` names (a compile error here if one changes) and sets `tap`.
  */
-import { decodeFrameWith, encodeFrameWith, type ClientMessage, type ErrorMessage, type ServerMessage } from '../protocol.js';
+import { decodeFrameWith, encodeFrameWith, type ClientMessage, type ErrorMessage, type EventMessage, type ServerMessage } from '../protocol.js';
 import { flushBinary } from './binary-calls.js';
 import { armDeadlines } from './call-deadlines.js';
 import { flushAfterCodec, readAfterCodec } from './codec-wait.js';
@@ -105,6 +105,8 @@ export class LiveSocket implements TappedSocket {
   /** Reconnect attempts since the socket was last open, and the timer of the next (see reconnect.ts). */
   attempts = 0;
   reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Hears events on topics no store follows: the server's signals (signals.ts), while the page listens. */
+  onSignal: ((message: EventMessage) => void) | undefined;
   /** When each unanswered ping was sent, by id. */
   readonly pingSent = new Map<number, number>();
   /** The DevTools' page tap, in a dev page with the overlay watching: hears calls started and messages received. */

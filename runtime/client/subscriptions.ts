@@ -69,6 +69,7 @@ export function subscribed(socket: LiveSocket, message: SnapshotMessage | Resume
 export function deliverEvent(socket: LiveSocket, message: EventMessage): void {
   const sinks = socket.topics.get(message.topic);
   if (sinks) for (const sink of sinks) sink.event(message);
+  else socket.onSignal?.(message);
 }
 
 /** A refused subscription ends: its store reports the error. */

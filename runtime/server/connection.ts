@@ -13,6 +13,7 @@ import { encodeFrame, encodeMessage } from './frames.js';
 import type { LiveContext, LiveUser } from './context.js';
 import type { HandleErrorEvent } from './error-report.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import { signalVia } from './signals.js';
 import type { TopicSubscriber } from './topics.js';
 
 export interface Subscription {
@@ -195,16 +196,18 @@ export class Connection implements TopicSubscriber {
    * publish function instead of a closure of its own.
    */
   context(callId?: number): LiveContext {
-    return {
-      user: this.user,
-      connectionId: this.id,
-      connection: this.id,
-      address: this.address,
-      publish: callId === undefined ? this.publishFromHere : (topic, event, data) => this.publish(topic, event, data, this.id, callId)
-    };
+    const from = callId === undefined ? this.fromHere : this.fromCall(callId);
+    return { user: this.user, connectionId: this.id, connection: this.id, address: this.address, publish: from.publish, signal: from.signal };
   }
 
   private readonly publishFromHere: LiveContext['publish'] = (topic, event, data) => this.publish(topic, event, data, this.id);
+  /** What a ctx publishes and signals with when no call is named (shared by every such ctx). */
+  private readonly fromHere = { publish: this.publishFromHere, signal: signalVia(this.publishFromHere) };
+
+  private fromCall(callId: number): Pick<LiveContext, 'publish' | 'signal'> {
+    const publish: LiveContext['publish'] = (topic, event, data) => this.publish(topic, event, data, this.id, callId);
+    return { publish, signal: signalVia(publish) };
+  }
 
   readonly flush = (): void => {
     this.flushScheduled = false;

@@ -1,4 +1,5 @@
 /** What every handler receives as its first argument. */
+import type { SignalTarget } from './signals.js';
 
 /**
  * The connection's user, as returned by `upgrade` in `src/hooks.ws.ts`.
@@ -25,6 +26,11 @@ export interface LiveContext {
   readonly address?: string;
   /** Publishes `event` with `data` to every subscriber of `topic`. */
   publish(topic: string, event: string, data?: unknown): void;
+  /**
+   * Sends `event` with `data` to one user's every tab (`to` is their `id`, as `upgrade`
+   * returned it) or to one connection (`{ connectionId }`); the page hears it with `onSignal`.
+   */
+  signal(to: SignalTarget, event: string, data?: unknown): void;
   /** In a paginated stream's init: the cursor of the page to load (undefined for the first). */
   readonly cursor?: unknown;
 }

@@ -5,6 +5,7 @@
  */
 import type { Registry as PromRegistry } from 'prom-client';
 import { getRuntime } from './runtime.js';
+import type { SignalTarget } from './signals.js';
 
 export { live, guard } from './handlers.js';
 export type { LiveFunction, Guard, GuardFunction } from './handlers.js';
@@ -32,6 +33,7 @@ export { isCursorMove } from './cursor-move.js';
 export type { Handle, HandleEvent, HandleKind, Resolve } from './middleware.js';
 export type { HandleError, HandleErrorEvent, HandleErrorResult, ErrorSource } from './error-report.js';
 export type { Limits } from './limits.js';
+export type { SignalTarget } from './signals.js';
 export type { ClusterOptions } from './cluster/options.js';
 export type { MergeStrategy } from '../protocol.js';
 
@@ -49,6 +51,15 @@ export function publish(topic: string, event: string, data?: unknown): void {
  * Call it when the server starts (in `src/hooks.server.ts`). `node build` can serve them itself:
  * see REALTIME_METRICS_TOKEN in the README.
  */
+/**
+ * Sends `event` with `data` to one user's every tab (`to`: their `id`) or to one connection
+ * (`{ connectionId }`), from anywhere on the server; the page hears it with `onSignal`. Inside a
+ * handler, `ctx.signal` does the same.
+ */
+export function signal(to: SignalTarget, event: string, data?: unknown): void {
+  getRuntime().signal(to, event, data);
+}
+
 export function metricsRegistry(): Promise<PromRegistry> {
   return getRuntime().enableMetrics().registry();
 }

@@ -34,6 +34,7 @@ import { OUTPUT_CHECK_MS, OutputBudget } from './output-budget.js';
 import { isSubscribable } from './subscribable.js';
 import { Topics } from './topics.js';
 import { joinCluster, type ClusterMembership } from './cluster/membership.js';
+import { signalTopic, signalTopicsOf, type SignalTarget } from './signals.js';
 import { drainConnections, shutdownDeadlineFromEnvironment, stopOnSignals } from './shutdown.js';
 
 export interface RuntimeOptions {
@@ -162,6 +163,12 @@ export class Runtime implements DispatchContext, SsrRuntime {
       const cause = connection === undefined || callId === undefined ? undefined : { connection, id: callId };
       this.telemetry.emit({ type: 'publish', topic, event, seq: report.seq, delivered: report.delivered, data, cause });
     }
+  }
+
+  /** Sends a signal to a user's connections or to one connection (signals.ts), from anywhere on the server. */
+  signal(to: SignalTarget, event: string, data: unknown): void {
+    if (typeof event !== 'string' || event.length === 0) throw new TypeError('signal(to, event, data): event must be a non-empty string');
+    this.publish(signalTopic(to), event, data);
   }
 
   /** Every active `live.cron` job with its schedule, state and last runs (for the DevTools). */
@@ -403,6 +410,9 @@ export class Runtime implements DispatchContext, SsrRuntime {
       address
     );
     this.connections.set(conn.id, conn);
+    // Signals to this connection and to its user (signals.ts); non-resuming, so nothing is kept.
+    const signalTopics = signalTopicsOf(conn.id, user);
+    for (const topic of signalTopics) this.topics.subscribe(topic, conn, undefined, undefined, false);
     this.metrics?.connectionOpened();
     conn.send({ t: 'hello', connection: conn.id, maxFrame: this.limits.maxFrameBytes });
     ws.on('pong', () => (conn.alive = true));
@@ -429,6 +439,7 @@ export class Runtime implements DispatchContext, SsrRuntime {
       this.connections.delete(conn.id);
       this.metrics?.connectionClosed(code);
       for (const id of [...conn.subscriptions.keys()]) unsubscribe(this, conn, id);
+      for (const topic of signalTopics) this.topics.unsubscribe(topic, conn);
       if (this.telemetry.active) this.telemetry.emit({ type: 'close', connection: conn.id, code });
       void this.runHook('close', () => this.hooks.close?.({ connectionId: conn.id, connection: conn.id, user: conn.user, code, reason: reason.toString() }));
     });

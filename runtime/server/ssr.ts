@@ -9,6 +9,7 @@
 import { ErrorCode } from '../protocol.js';
 import type { Loaded, LoadEvent } from '../ssr-contract.js';
 import type { LiveContext } from './context.js';
+import { signalVia } from './signals.js';
 import { guarded, runGuards, runTopicOwnerGuards, unknownPath } from './dispatch.js';
 import { LiveError } from './errors.js';
 import { parseCookies, type WsHooks } from './hooks.js';
@@ -46,7 +47,8 @@ async function contextFor(host: SsrHost, event: LoadEvent): Promise<LiveContext>
       })) ?? null;
   }
   const connectionId = `ssr:${(++ssrCounter).toString(36)}`;
-  return { user: user as never, connectionId, connection: connectionId, publish: (topic, e, data) => host.publish(topic, e, data) };
+  const publish: LiveContext['publish'] = (topic, e, data) => host.publish(topic, e, data);
+  return { user: user as never, connectionId, connection: connectionId, publish, signal: signalVia(publish) };
 }
 
 /** `fn.call(event, ...args)`: runs a live function (guards first) and returns its result. */
