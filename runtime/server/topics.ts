@@ -194,6 +194,8 @@ export class Topics {
       disconnected: () => {}
     };
     bus.attach(receiver);
+    // Topics followed before the cluster was joined take the cluster's position now.
+    this.resync();
   }
 
   /** Leaves the cluster (shutdown): what is published from now on stays on this instance. */

@@ -33,7 +33,8 @@ describe('cluster faults', () => {
     const stores = sockets.map((socket) => createStream<Item[]>(() => socket, 'app/feed', []));
     for (const store of stores) cleanups.push(store.subscribe(() => {}));
     await Promise.all(stores.map((store) => until(store, (items) => Array.isArray(items), 'the first snapshot')));
-    const publishers = [clientSocket(a.url()), clientSocket(b.url())];
+    // Generous call timeouts: the machine running the tests may be busy; a call must not fail for that.
+    const publishers = [clientSocket(a.url(), { timeout: 20_000 }), clientSocket(b.url(), { timeout: 20_000 })];
     let sent = 0;
     let failed = 0;
     let publishing = true;
@@ -66,7 +67,7 @@ describe('cluster faults', () => {
     const sorted = (items: Item[]) => items.map((item) => item.id).sort((x, y) => x - y);
     const ids = sorted(state);
     for (const store of stores) {
-      const items = await until(store, (value) => value?.length === state.length && sorted(value).join() === ids.join(), 'the database state', 10_000);
+      const items = await until(store, (value) => value?.length === state.length && sorted(value).join() === ids.join(), 'the database state', 20_000);
       expect(sorted(items ?? [])).toEqual(ids);
     }
     // One line when Redis went away, per instance, however many publishes failed meanwhile.
