@@ -94,11 +94,16 @@ export function runHandle(
     if (typeof next !== 'object' || next === null || typeof next.ctx !== 'object' || next.ctx === null || !Array.isArray(next.args)) {
       return Promise.reject(new TypeError(`handle in hooks.ws passed resolve an event without ctx or args for ${event.kind} ${event.path}; pass { ...event, ctx }`));
     }
+    let running: Promise<unknown>;
     try {
-      return Promise.resolve(run(next.ctx, next.args));
+      running = Promise.resolve(run(next.ctx, next.args));
     } catch (error) {
-      return Promise.reject(error);
+      running = Promise.reject(error);
     }
+    // The failure is handle's to await: one it ignores must not end the process as an
+    // unhandled rejection (its call is answered with what handle returned).
+    running.catch(() => {});
+    return running;
   };
   let outcome: Promise<unknown>;
   try {

@@ -171,6 +171,25 @@ describe('handle', () => {
     expect(events).toEqual(['call page/title [] ssr as ssr-user', 'subscribe page/items [] ssr as ssr-user']);
   });
 
+  it('survives a handle that calls resolve without awaiting it while the handler throws', async () => {
+    const careless: Handle = ({ resolve }) => {
+      void resolve();
+      return 'answered early';
+    };
+    const notes = {
+      save: live(async () => {
+        await Promise.resolve();
+        throw new Error('nobody is listening');
+      })
+    };
+    await servers.start({ modules: [module('notes', notes)], hooks: { handle: careless } });
+    const client = await servers.connect();
+    expect(await client.call('notes/save')).toMatchObject({ t: 'result', data: 'answered early' });
+    // The process and the connection carry on (an unhandled rejection would fail this test run).
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await client.call('notes/save')).toMatchObject({ t: 'result', data: 'answered early' });
+  });
+
   it('refuses a second resolve, and sequence() names a bad argument', async () => {
     let ran = 0;
     const twice: Handle = async ({ resolve }) => {
