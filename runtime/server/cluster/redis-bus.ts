@@ -27,7 +27,8 @@ const CURSOR_TTL_MS = 60 * 60 * 1000;
 const MAX_BACKOFF_MS = 2_000;
 const SEPARATOR = '\0';
 
-let epochCounter = 0;
+/** Counts ids this process makes unique: epochs, rate-limit entries. */
+let uniqueCounter = 0;
 
 /** Runs a script by its hash, loading it when Redis does not know it (first use, or a restarted Redis). */
 async function run(client: Client, script: string, keys: readonly string[], args: readonly (string | number)[]): Promise<Reply> {
@@ -164,7 +165,7 @@ export class RedisBus implements ClusterBus {
     };
     this.counters = {
       take: async (key, points, windowMs) =>
-        Number(await run(this.client, RATE, [this.key(`r:${key}`)], [points, windowMs, `${this.instance}:${++epochCounter}`]))
+        Number(await run(this.client, RATE, [this.key(`r:${key}`)], [points, windowMs, `${this.instance}:${++uniqueCounter}`]))
     };
   }
 
@@ -299,5 +300,5 @@ const epochPrefix = randomBytes(4).toString('hex');
 
 /** An epoch for a topic Redis does not know: unique over instances and restarts. */
 function newEpoch(): string {
-  return `${epochPrefix}${(++epochCounter).toString(36)}`;
+  return `${epochPrefix}${(++uniqueCounter).toString(36)}`;
 }
