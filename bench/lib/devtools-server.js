@@ -25,12 +25,15 @@ function overlay() {
 
 let channel;
 let watching;
+/** Calls served: each makes a call event and a publish event, the overlay's share is of those. */
+let calls = 0;
 serveParent(async (message) => {
   if (message.t === 'start') {
     // A call that publishes, like most app calls: the channel sees a call and a publish each time.
     const server = await startRealtime({
       bench: {
         echo: live((ctx, value) => {
+          calls++;
           ctx.publish('bench', 'echoed', value);
           return value;
         })
@@ -45,7 +48,7 @@ serveParent(async (message) => {
   }
   if (message.t === 'overlay') {
     channel?.flush();
-    return { events: watching?.events ?? 0, bytes: watching?.bytes ?? 0 };
+    return { events: watching?.events ?? 0, bytes: watching?.bytes ?? 0, calls };
   }
   throw new Error(`unknown request ${message.t}`);
 });
