@@ -7,7 +7,7 @@
 import { mount } from 'svelte';
 import App from './App.svelte';
 import css from './overlay.css?inline';
-import { ChannelClient } from './data/channel-client.js';
+import { ChannelClient, type HotLike } from './data/channel-client.js';
 import { EventStore } from './data/event-store.js';
 import { watchPageSockets } from './data/page-tap.js';
 import { parseShortcut } from './data/shortcut.js';
@@ -25,8 +25,12 @@ export interface StartOptions {
 
 export const HOST_TAG = 'svelte-realtime-devtools';
 
-export function start(options: StartOptions): void {
-  if (typeof document === 'undefined' || document.querySelector(HOST_TAG) || !import.meta.hot) return;
+/**
+ * `hot` is the page's `import.meta.hot`: the module that imports this one passes its own, since
+ * the bundled overlay (plugin/devtools/overlay-bundle.ts) is built outside the dev server.
+ */
+export function start(options: StartOptions, hot: HotLike | undefined = import.meta.hot): void {
+  if (typeof document === 'undefined' || document.querySelector(HOST_TAG) || !hot) return;
   const host = document.createElement(HOST_TAG);
   // Outside <body>, so the app's hydration and layout never touch it.
   document.documentElement.appendChild(host);
@@ -40,6 +44,6 @@ export function start(options: StartOptions): void {
 
   const store = new EventStore();
   const tap = watchPageSockets(store);
-  const channel = new ChannelClient(import.meta.hot, store, options.secret);
+  const channel = new ChannelClient(hot, store, options.secret);
   mount(App, { target, props: { store, tap, channel, shortcut: parseShortcut(options.shortcut), launcher: options.launcher, root: options.root } });
 }

@@ -23,6 +23,7 @@ import { TAP_INSTALL_CODE } from '../../runtime/devtools-wire/tap.js';
 import { DevtoolsAccess, listensBeyondLoopback } from '../devtools/access.js';
 import { DevtoolsChannel } from '../devtools/channel.js';
 import { findDevtoolsUi, findDevtoolsWire } from '../devtools/overlay-source.js';
+import { bundleOverlay } from '../devtools/overlay-bundle.js';
 import { requestedModuleIds } from '../devtools/requested-module.js';
 import { connectChannel } from '../devtools/transport.js';
 import { hostCheck } from '../host-check.js';
@@ -30,8 +31,11 @@ import type { ResolvedDevtools } from '../options.js';
 
 export const DEVTOOLS_ID = 'virtual:svelte-realtime/devtools';
 const RESOLVED_DEVTOOLS_ID = '\0svelte-realtime:devtools';
+/** The overlay bundled into one module (see devtools/overlay-bundle.ts). */
+const RESOLVED_BUNDLE_ID = '\0svelte-realtime:devtools-bundle';
 const UI_PREFIX = 'virtual:svelte-realtime/devtools-ui/';
 export const WIRE_ID = 'virtual:svelte-realtime/devtools-wire';
+const BUNDLE_ID = 'virtual:svelte-realtime/devtools-bundle';
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -46,13 +50,15 @@ export function devtoolsPlugin(options: ResolvedDevtools): Plugin {
   /** Which part of the DevTools a module id (a file, or a virtual id) is, if any. */
   const partOf = (id: string): 'overlay' | 'wire' | undefined => {
     const file = id.split('?')[0]!;
-    if (file === RESOLVED_DEVTOOLS_ID || file.startsWith(`${uiDir}/`)) return 'overlay';
+    if (file === RESOLVED_DEVTOOLS_ID || file === RESOLVED_BUNDLE_ID || file.startsWith(`${uiDir}/`)) return 'overlay';
     return file.startsWith(`${wireDir}/`) ? 'wire' : undefined;
   };
   let channel: DevtoolsChannel | undefined;
   let root = '';
   /** Why the overlay is off on this server (it listens beyond loopback), if it is. */
   let off: string | undefined;
+  /** The overlay in one module, built when the server starts; undefined: served file by file. */
+  let bundle: Promise<string | undefined> | undefined;
 
   return {
     name: 'svelte-realtime:devtools',
@@ -72,6 +78,7 @@ export function devtoolsPlugin(options: ResolvedDevtools): Plugin {
       off = access.off;
       if (off) server.config.logger.warn(`svelte-realtime: ${off}`);
       channel = new DevtoolsChannel(getRuntime);
+      if (!off) bundle = bundleOverlay({ root, uiDir, wireEntry, wireId: WIRE_ID });
       connectChannel(server, channel, access);
       // Before Vite's own middlewares (its CORS answers any localhost page), so every request
       // that resolves to the overlay is checked, however its URL is spelled.
@@ -97,6 +104,7 @@ export function devtoolsPlugin(options: ResolvedDevtools): Plugin {
       filter: { id: /^virtual:svelte-realtime\/devtools/ },
       handler(id) {
         if (id === DEVTOOLS_ID) return RESOLVED_DEVTOOLS_ID;
+        if (id === BUNDLE_ID) return RESOLVED_BUNDLE_ID;
         if (id === WIRE_ID) return wireEntry;
         if (id.startsWith(UI_PREFIX)) {
           const file = path.posix.join(uiDir, id.slice(UI_PREFIX.length));
@@ -108,12 +116,14 @@ export function devtoolsPlugin(options: ResolvedDevtools): Plugin {
     },
 
     load: {
-      filter: { id: [/^\0svelte-realtime:devtools$/, ...ownFiles] },
-      handler(id) {
+      filter: { id: [/^\0svelte-realtime:devtools(-bundle)?$/, ...ownFiles] },
+      async handler(id) {
         if (id === RESOLVED_DEVTOOLS_ID) {
           const config = { secret: channel?.secret ?? '', shortcut: options.shortcut, launcher: options.launcher ?? 'bottom-right', root };
-          return `import { start } from ${JSON.stringify(`${UI_PREFIX}main.ts`)};\nstart(${JSON.stringify(config)});\n`;
+          const entry = (await bundle) === undefined ? `${UI_PREFIX}main.ts` : BUNDLE_ID;
+          return `import { start } from ${JSON.stringify(entry)};\nstart(${JSON.stringify(config)}, import.meta.hot);\n`;
         }
+        if (id === RESOLVED_BUNDLE_ID) return (await bundle) ?? null;
         // Read the overlay's own files here, so Vite's fs.allow (the app's folders) does not apply.
         if (ownFiles.some((files) => files.test(id)) && fs.existsSync(id)) return fs.readFileSync(id, 'utf8');
         return null;

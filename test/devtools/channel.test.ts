@@ -144,6 +144,19 @@ describe('DevTools in vite dev (devtools on)', () => {
     expect(code).not.toContain('<script');
   });
 
+  it('serves the overlay as one bundled module: the entry imports it, and it imports nothing', async () => {
+    const entry = await fetch(`${dev.origin}/@id/__x00__svelte-realtime:devtools`).then((r) => r.text());
+    const url = /from\s+"([^"]*devtools-bundle[^"]*)"/.exec(entry)?.[1];
+    expect(url, 'the overlay module imports the bundle').toBeDefined();
+    const bundle = await fetch(dev.origin + url!);
+    expect(bundle.status).toBe(200);
+    const code = await bundle.text();
+    expect(code).toContain('svelte-realtime-devtools');
+    expect(code).not.toMatch(/^\s*import[\s{*]/m);
+    const foreign = await fetch(dev.origin + url!, { headers: { 'sec-fetch-site': 'cross-site' } });
+    expect(foreign.status).toBe(403);
+  });
+
   it("serves the DevTools wire the overlay's data layer imports", async () => {
     const store = await fetch(`${dev.origin}/@id/virtual:svelte-realtime/devtools-ui/data/event-store.ts`).then((r) => r.text());
     const wireUrl = /from\s+"([^"]*runtime\/devtools-wire\/index\.ts)"/.exec(store)?.[1];

@@ -245,6 +245,20 @@ test.describe('DevTools, newer views (vite dev)', () => {
     await expect(launcher).toBeVisible();
   });
 
+  test('loads as one bundled module, not one request per source file', async ({ page }) => {
+    const overlayRequests: string[] = [];
+    page.on('request', (request) => {
+      const url = request.url();
+      if (url.includes('svelte-realtime') && url.includes('devtools')) overlayRequests.push(url);
+    });
+    await ready(page);
+    await launcherButton(page).click();
+    await expect(panel(page)).toBeVisible();
+    // The overlay's entry and its bundle (the wire and each panel used to be a request each).
+    expect(overlayRequests.filter((url) => !url.includes('devtools-ui/')), overlayRequests.join('\n')).toHaveLength(2);
+    expect(overlayRequests.filter((url) => url.includes('devtools-ui/'))).toEqual([]);
+  });
+
   test('accessible: no axe violations in the open panel, keyboard reachable, usable at 400×800', async ({ page }) => {
     await ready(page);
     await echo(page, 'a11y');
