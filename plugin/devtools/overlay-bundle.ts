@@ -37,7 +37,8 @@ export async function bundleOverlay({ root, uiDir, wireEntry, wireId }: OverlayB
       configFile: false,
       root: uiDir,
       logLevel: 'silent',
-      mode: 'development',
+      // The production build of Svelte's runtime, matching the components compiled without dev checks.
+      mode: 'production',
       plugins: [svelte({ configFile: false, compilerOptions: { dev: false } })],
       resolve: { alias: { [wireId]: wireEntry } },
       build: {
