@@ -5,6 +5,7 @@
  */
 import type { Runtime } from '../../runtime/server/runtime.js';
 import { preview } from '../../runtime/devtools-wire/preview.js';
+import { isInternalTopic } from '../../runtime/devtools-wire/internal-traffic.js';
 import type { ServerState } from '../../runtime/devtools-wire/messages.js';
 
 /** A user is shown smaller than a call's values: the connections panel lists every one. */
@@ -23,9 +24,13 @@ export function serverState(runtime: Runtime, sampledAt: number | null): ServerS
       return { id: s.id, path: s.path, topic: s.topic, behind: conn.heldEvents(s.topic) };
     })
   }));
-  const topics = runtime.topics.list().map((t) => {
-    const merge = merges.get(t.topic);
-    return merge ? { ...t, merge } : t;
-  });
+  // Signal topics (one per connection and user) are the runtime's own: left out of the list.
+  const topics = runtime.topics
+    .list()
+    .filter((t) => !isInternalTopic(t.topic))
+    .map((t) => {
+      const merge = merges.get(t.topic);
+      return merge ? { ...t, merge } : t;
+    });
   return { time: Date.now(), connections, topics, cron: runtime.cronJobs(), sampledAt };
 }

@@ -8,7 +8,9 @@ import { DevtoolsChannel } from '../../plugin/devtools/channel.js';
 import { toServerEvent } from '../../plugin/devtools/events.js';
 import { live, LiveError } from '../../runtime/server/index.js';
 import { CURSOR_ACTION } from '../../runtime/server/kinds/room.js';
-import { CURSOR_MOVE_ACTION } from '../../runtime/devtools-wire/internal-traffic.js';
+import { CURSOR_MOVE_ACTION, isInternalTopic } from '../../runtime/devtools-wire/internal-traffic.js';
+import { signalTopic } from '../../runtime/server/signals.js';
+import { serverState } from '../../plugin/devtools/snapshot.js';
 import { BinaryFrameType, encodeBinaryFrame, type ClientMessage } from '../../runtime/protocol.js';
 import type { ChannelMessage, ServerEvent } from '../../runtime/devtools-wire/messages.js';
 import type { TelemetryEvent } from '../../runtime/server/telemetry.js';
@@ -122,5 +124,18 @@ describe('replaying a call that fails', () => {
     const reply = await waitFor(() => sent.find((m) => m.type === 'reply' && m.ref === 7), 'the reply');
     expect(reply).toMatchObject({ ok: true, error: { code: 'NOPE', message: 'Refused on purpose' } });
     expect(reply).not.toHaveProperty('value');
+  });
+});
+
+describe('internal topics', () => {
+  it("leaves every connection's signal topics out of the topic list, and keeps the app's", async () => {
+    expect(isInternalTopic(signalTopic({ connectionId: 'c1' }))).toBe(true);
+    expect(isInternalTopic(signalTopic('u1'))).toBe(true);
+    const { client } = await setup();
+    await client.call('m/echo', 1);
+    server!.runtime.publish('app-topic', 'x', 1);
+    const topics = serverState(server!.runtime, null).topics.map((t) => t.topic);
+    expect(topics.some(isInternalTopic)).toBe(false);
+    expect(server!.runtime.topics.list().some((t) => isInternalTopic(t.topic))).toBe(true);
   });
 });
