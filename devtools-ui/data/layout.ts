@@ -115,18 +115,18 @@ export function nearestSpot(x: number, y: number, viewport: { width: number; hei
   return { edge, at: Math.min(1, Math.max(0, along)) };
 }
 
-/** The launcher's CSS position for a spot: 16 px off its edge, kept 8 px inside the ends. */
+/** The launcher's CSS position for a spot: 16 px off its edge and at least 16 px from either end (40 px wide). */
 export function spotStyle(spot: LauncherSpot): { top?: string; right?: string; bottom?: string; left?: string } {
-  const along = `calc((100% - 56px) * ${spot.at} + 8px)`;
+  const along = `calc((100% - 72px) * ${spot.at} + 16px)`;
   switch (spot.edge) {
     case 'top':
       return { top: '16px', left: along };
     case 'bottom':
       return { bottom: '16px', left: along };
     case 'left':
-      return { left: '16px', top: `calc((100vh - 56px) * ${spot.at} + 8px)` };
+      return { left: '16px', top: `calc((100vh - 72px) * ${spot.at} + 16px)` };
     case 'right':
-      return { right: '16px', top: `calc((100vh - 56px) * ${spot.at} + 8px)` };
+      return { right: '16px', top: `calc((100vh - 72px) * ${spot.at} + 16px)` };
   }
 }
 
