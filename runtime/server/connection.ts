@@ -13,6 +13,7 @@ import { encodeFrame, encodeMessage } from './frames.js';
 import type { LiveContext, LiveUser } from './context.js';
 import type { HandleErrorEvent } from './error-report.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import { pacingVia, PublishPacing } from './publish-pacing.js';
 import { signalVia } from './signals.js';
 import type { TopicSubscriber } from './topics.js';
 
@@ -35,13 +36,16 @@ export interface ConnectionHost {
   reportError?(error: unknown, event: HandleErrorEvent): unknown;
   /** Counts bytes handed to a socket, for the budget of all connections together (output-budget.ts). */
   wrote(bytes: number): void;
+  /** Where ctx.throttle and ctx.debounce hold publishes (one per runtime). */
+  readonly pacing: PublishPacing;
 }
 
 const consoleHost: ConnectionHost = {
   dev: false,
   limits: DEFAULT_LIMITS,
   logError: (error, where) => console.error(`[svelte-realtime] ${where}:`, error),
-  wrote: () => {}
+  wrote: () => {},
+  pacing: new PublishPacing()
 };
 
 /** The code the close hook and the DevTools see for a connection cut for not reading. */
@@ -76,6 +80,9 @@ function eventBytes(frame: string): Buffer {
   return lastEventBytes;
 }
 
+/** What a ctx publishes with: all of it bound to one publish function. */
+type Publishers = Pick<LiveContext, 'publish' | 'signal' | 'throttle' | 'debounce'>;
+
 export class Connection implements TopicSubscriber {
   readonly id = `c${(++connectionCounter).toString(36)}`;
   readonly subscriptions = new Map<number, Subscription>();
@@ -108,7 +115,10 @@ export class Connection implements TopicSubscriber {
     private readonly host: ConnectionHost = consoleHost,
     /** Where the client connects from (see client-address.ts); undefined for a connection with no client (a DevTools probe). */
     readonly address?: string
-  ) {}
+  ) {
+    // Here, not as a field: fields are set before the parameters above, and this needs `host`.
+    this.fromHere = this.publishers(this.publishFromHere);
+  }
 
   /**
    * Queues a message; everything queued in this tick is sent as one frame. `origin` (the path
@@ -197,16 +207,28 @@ export class Connection implements TopicSubscriber {
    */
   context(callId?: number): LiveContext {
     const from = callId === undefined ? this.fromHere : this.fromCall(callId);
-    return { user: this.user, connectionId: this.id, connection: this.id, address: this.address, publish: from.publish, signal: from.signal };
+    return {
+      user: this.user,
+      connectionId: this.id,
+      connection: this.id,
+      address: this.address,
+      publish: from.publish,
+      signal: from.signal,
+      throttle: from.throttle,
+      debounce: from.debounce
+    };
   }
 
   private readonly publishFromHere: LiveContext['publish'] = (topic, event, data) => this.publish(topic, event, data, this.id);
   /** What a ctx publishes and signals with when no call is named (shared by every such ctx). */
-  private readonly fromHere = { publish: this.publishFromHere, signal: signalVia(this.publishFromHere) };
+  private readonly fromHere: Publishers;
 
-  private fromCall(callId: number): Pick<LiveContext, 'publish' | 'signal'> {
-    const publish: LiveContext['publish'] = (topic, event, data) => this.publish(topic, event, data, this.id, callId);
-    return { publish, signal: signalVia(publish) };
+  private fromCall(callId: number): Publishers {
+    return this.publishers((topic, event, data) => this.publish(topic, event, data, this.id, callId));
+  }
+
+  private publishers(publish: LiveContext['publish']): Publishers {
+    return { publish, signal: signalVia(publish), ...pacingVia(this.host.pacing, publish) };
   }
 
   readonly flush = (): void => {

@@ -31,6 +31,13 @@ export interface LiveContext {
    * returned it) or to one connection (`{ connectionId }`); the page hears it with `onSignal`.
    */
   signal(to: SignalTarget, event: string, data?: unknown): void;
+  /**
+   * Publishes hot data at most once per `ms` for its item (`data.id`): the first at once, then
+   * the latest at the end of each `ms`; the last one always goes out. See publish-pacing.ts.
+   */
+  throttle(topic: string, event: string, data: unknown, ms: number): void;
+  /** Publishes once `ms` have passed with no newer publish for the same item (`data.id`); the last one wins. */
+  debounce(topic: string, event: string, data: unknown, ms: number): void;
   /** In a paginated stream's init: the cursor of the page to load (undefined for the first). */
   readonly cursor?: unknown;
 }

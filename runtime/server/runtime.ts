@@ -34,6 +34,7 @@ import { OUTPUT_CHECK_MS, OutputBudget } from './output-budget.js';
 import { isSubscribable } from './subscribable.js';
 import { Topics } from './topics.js';
 import { joinCluster, type ClusterMembership } from './cluster/membership.js';
+import { PublishPacing } from './publish-pacing.js';
 import { signalTopic, signalTopicsOf, type SignalTarget } from './signals.js';
 import { drainConnections, shutdownDeadlineFromEnvironment, stopOnSignals } from './shutdown.js';
 
@@ -68,6 +69,8 @@ export class Runtime implements DispatchContext, SsrRuntime {
   registry = new Registry();
   readonly topics = new Topics({ onListenerError: (error, topic) => this.reportServerError(error, `listener of topic ${topic}`) });
   readonly telemetry = new Telemetry();
+  /** Where ctx.throttle and ctx.debounce hold publishes (publish-pacing.ts). */
+  readonly pacing = new PublishPacing();
   readonly connections = new Map<string, Connection>();
   hooks: WsHooks = {};
   dev = false;
@@ -301,6 +304,7 @@ export class Runtime implements DispatchContext, SsrRuntime {
     this.wss?.close();
     this.wss = undefined;
     this.registry.deactivate();
+    this.pacing.clear();
     this.topics.close();
     const cleanups = runCleanups(takeUnscopedCleanups(), (error) => this.reportServerError(error, 'onDispose'));
     // Last: the presence of the closed sockets has left, so other instances see them go now.

@@ -19,6 +19,11 @@ const CONNECTION_PREFIX = `${RUNTIME_TOPIC_PREFIX}signal:connection:`;
 /** Longest user id that gets signals (topic names are capped at 512 characters). */
 const MAX_ID_LENGTH = 256;
 
+/** True for a connection's or a user's signal topic (one per socket: not the app's topics). */
+export function isSignalTopic(topic: string): boolean {
+  return topic.startsWith(USER_PREFIX) || topic.startsWith(CONNECTION_PREFIX);
+}
+
 /** The runtime topic a signal to `to` is published on; a TypeError names a target that is none. */
 export function signalTopic(to: SignalTarget): string {
   if (typeof to === 'string' || (typeof to === 'number' && Number.isFinite(to))) return `${USER_PREFIX}${to}`;

@@ -9,6 +9,7 @@
 import { ErrorCode } from '../protocol.js';
 import type { Loaded, LoadEvent } from '../ssr-contract.js';
 import type { LiveContext } from './context.js';
+import { pacingVia, type PublishPacing } from './publish-pacing.js';
 import { signalVia } from './signals.js';
 import { guarded, runGuards, runTopicOwnerGuards, unknownPath } from './dispatch.js';
 import { LiveError } from './errors.js';
@@ -23,6 +24,7 @@ export interface SsrHost {
   topics: Topics;
   hooks: WsHooks;
   publish(topic: string, event: string, data: unknown): void;
+  readonly pacing: PublishPacing;
 }
 
 let ssrCounter = 0;
@@ -48,7 +50,7 @@ async function contextFor(host: SsrHost, event: LoadEvent): Promise<LiveContext>
   }
   const connectionId = `ssr:${(++ssrCounter).toString(36)}`;
   const publish: LiveContext['publish'] = (topic, e, data) => host.publish(topic, e, data);
-  return { user: user as never, connectionId, connection: connectionId, publish, signal: signalVia(publish) };
+  return { user: user as never, connectionId, connection: connectionId, publish, signal: signalVia(publish), ...pacingVia(host.pacing, publish) };
 }
 
 /** `fn.call(event, ...args)`: runs a live function (guards first) and returns its result. */

@@ -306,7 +306,10 @@ export class Topics {
     else state.subscribers.delete(subscriber);
     if (state.subscribers.size === 0) {
       this.stop(topic, state);
-      this.retain(topic, state);
+      // A topic that keeps no history has nothing to resume: it goes with its last subscriber
+      // (a closed socket's signal topics would otherwise crowd out the retained topics that do).
+      if (state.keepsHistory) this.retain(topic, state);
+      else this.drop(topic, state);
     }
   }
 
