@@ -62,4 +62,5 @@ declare module "$live/todos" {
   export const toggleTodo: Client<Server["toggleTodo"]>;
   export const renameTodo: Client<Server["renameTodo"]>;
   export const deleteTodo: Client<Server["deleteTodo"]>;
+  export const applyTodo: Client<Server["applyTodo"]>;
 }
