@@ -10,14 +10,16 @@
  */
 import { io } from 'socket.io-client';
 import { serveParent } from './child.js';
-import { openSocket } from './open-socket.js';
+import { markerCount, openSocket } from './open-socket.js';
 
 const groups = new Map();
 
-function arrived(group, matches) {
+function arrived(group, count) {
   const armed = group.armed;
-  if (!armed || !matches(armed.marker)) return;
-  if (++armed.received === armed.expected) {
+  const events = armed ? count(armed.marker) : 0;
+  if (events === 0) return;
+  armed.received += events;
+  if (armed.received >= armed.expected) {
     group.armed = undefined;
     armed.resolve({ last: Number(process.hrtime.bigint()) / 1e6 });
   }
@@ -42,8 +44,8 @@ async function connect({ target, kind, urls, count }) {
     group.clients.push(...opened);
   }
   for (const client of group.clients) {
-    if (kind === 'ours') client.on('message', (data) => arrived(group, (marker) => data.includes(marker.bytes)));
-    else client.on('feed', (message) => arrived(group, (marker) => message.marker === marker.text));
+    if (kind === 'ours') client.on('message', (data) => arrived(group, (marker) => markerCount(data, marker.bytes)));
+    else client.on('feed', (message) => arrived(group, (marker) => (message.marker === marker.text ? 1 : 0)));
   }
   return { connected: group.clients.length };
 }

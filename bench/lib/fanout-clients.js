@@ -9,7 +9,7 @@
  * The report carries the monotonic time the last one arrived, comparable with the parent's.
  */
 import { serveParent } from './child.js';
-import { openSocket } from './open-socket.js';
+import { markerCount, openSocket } from './open-socket.js';
 
 const groups = new Map();
 
@@ -24,8 +24,10 @@ async function connect({ target, url, count, subscribe }) {
   for (const ws of group.sockets) {
     ws.on('message', (data) => {
       const armed = group.armed;
-      if (!armed || !data.includes(armed.marker)) return;
-      if (++armed.received === armed.expected) {
+      const events = armed ? markerCount(data, armed.marker) : 0;
+      if (events === 0) return;
+      armed.received += events;
+      if (armed.received >= armed.expected) {
         group.armed = undefined;
         armed.resolve({ last: Number(process.hrtime.bigint()) / 1e6 });
       }

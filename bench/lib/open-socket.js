@@ -28,3 +28,13 @@ export function openSocket(url, subscriptions = []) {
     });
   });
 }
+
+/**
+ * How many events in one received frame carry `marker`: the server sends the events of one
+ * tick in one frame, so a frame may hold several.
+ */
+export function markerCount(data, marker) {
+  let count = 0;
+  for (let at = data.indexOf(marker); at !== -1; at = data.indexOf(marker, at + marker.length)) count++;
+  return count;
+}

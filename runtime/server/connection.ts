@@ -7,8 +7,9 @@
  * the peer is not reading and hold it for ws's 30 s close timeout, where `terminate()` frees it
  * now. The peer sees 1006 and reconnects and resumes; the close hook sees 4008.
  */
+import { randomInt } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import { ErrorCode, type ServerMessage } from '../protocol.js';
+import { ErrorCode, PROTOCOL_VERSION, type ServerMessage } from '../protocol.js';
 import { encodeFrame, encodeMessage } from './frames.js';
 import type { LiveContext, LiveUser } from './context.js';
 import type { HandleErrorEvent } from './error-report.js';
@@ -60,13 +61,34 @@ const REUSED_QUEUE = 64;
  */
 export const MAX_HELD_EVENTS = 1024;
 
-let connectionCounter = 0;
+/**
+ * Connection ids count up from a random start, so that instances of one app (a cluster) do not
+ * hand out the same ids: presence keys guests by it, and signals address a connection by it.
+ */
+let connectionCounter = randomInt(2 ** 47);
 const resolved = Promise.resolve();
 
 /** Options for sending bytes as a text frame. */
 const TEXT = { binary: false } as const;
 let lastEventText: string | undefined;
 let lastEventBytes: Buffer = Buffer.alloc(0);
+/** How a JSON frame starts; a devalue frame (rich values) starts with `[[` and is sent alone. */
+const JSON_FRAME_START = `[${PROTOCOL_VERSION},`;
+let lastMerged: readonly string[] = [];
+let lastMergedBytes: Buffer = Buffer.alloc(0);
+
+/**
+ * The UTF-8 bytes of one frame holding every message of `frames` (JSON event frames, in order).
+ * Subscribers of the same topics get the same events in a tick: the frame is built once for all.
+ */
+function mergedEventBytes(frames: readonly string[]): Buffer {
+  if (frames.length === lastMerged.length && frames.every((frame, i) => frame === lastMerged[i])) return lastMergedBytes;
+  let text = JSON_FRAME_START;
+  for (let i = 0; i < frames.length; i++) text += (i === 0 ? '' : ',') + frames[i]!.slice(JSON_FRAME_START.length, -1);
+  lastMerged = frames;
+  lastMergedBytes = Buffer.from(`${text}]`);
+  return lastMergedBytes;
+}
 
 /**
  * The UTF-8 bytes of an event frame. A publish hands the same string to every subscriber in
@@ -103,6 +125,12 @@ export class Connection implements TopicSubscriber {
   private flushScheduled = false;
   /** While a frame's messages are handled: replies wait for `endBatch` instead of a microtask. */
   private batching = false;
+  /**
+   * Event frames published in this tick, sent together when it ends: a burst of publishes (or
+   * of events arriving from a cluster's bus) costs each socket one write, not one per event.
+   */
+  private events: string[] = [];
+  private eventsScheduled = false;
   /** Topics whose events wait for a snapshot still being computed (see `hold`). */
   private held: Map<string, { holds: number; frames: string[] }> | undefined;
   /** Characters of the frames in `held`, over all topics. */
@@ -151,6 +179,7 @@ export class Connection implements TopicSubscriber {
   /** Sends an already encoded frame (text, or binary for live.binary results), after anything queued. */
   sendFrame(frame: string | Uint8Array): void {
     if (this.queued > 0) this.flush();
+    else if (this.events.length > 0) this.flushEvents();
     this.write(frame);
   }
 
@@ -164,8 +193,30 @@ export class Connection implements TopicSubscriber {
       return;
     }
     if (this.queued > 0) this.flush();
-    this.write(eventBytes(frame), TEXT);
+    this.events.push(frame);
+    if (!this.eventsScheduled) {
+      this.eventsScheduled = true;
+      resolved.then(this.flushEvents);
+    }
   }
+
+  /** Sends this tick's events: consecutive JSON frames as one frame, in order. */
+  readonly flushEvents = (): void => {
+    this.eventsScheduled = false;
+    const frames = this.events;
+    if (frames.length === 0) return;
+    this.events = [];
+    if (frames.length === 1) return this.write(eventBytes(frames[0]!), TEXT);
+    let start = 0;
+    for (let i = 0; i <= frames.length; i++) {
+      if (i < frames.length && frames[i]!.startsWith(JSON_FRAME_START)) continue;
+      // frames[start..i) are JSON; frames[i], if any, is a devalue frame, sent alone.
+      if (i - start === 1) this.write(eventBytes(frames[start]!), TEXT);
+      else if (i - start > 1) this.write(mergedEventBytes(frames.slice(start, i)), TEXT);
+      if (i < frames.length) this.write(eventBytes(frames[i]!), TEXT);
+      start = i + 1;
+    }
+  };
 
   /**
    * Holds the topic's events while a subscription's init runs, so the client always gets the
@@ -233,6 +284,8 @@ export class Connection implements TopicSubscriber {
 
   readonly flush = (): void => {
     this.flushScheduled = false;
+    // Events queued before these replies leave first (sendEvent sends earlier replies first).
+    if (this.events.length > 0) this.flushEvents();
     const count = this.queued;
     if (count === 0) return;
     const { outbox, origins } = this;

@@ -38,7 +38,13 @@ describe('paced publishes', () => {
     const { watcher, dragger } = await start();
     for (let x = 1; x <= 50; x++) {
       await dragger.call('board/drag', { id: 'a', x });
-      if (x === 1) expect(positions(await waitFor(() => watcher.messages.filter((m) => m.t === 'event'), 'the first move'), 'a')).toEqual([1]);
+      if (x === 1) {
+        const first = await waitFor(() => {
+          const events = watcher.messages.filter((m) => m.t === 'event');
+          return events.length > 0 && events;
+        }, 'the first move');
+        expect(positions(first, 'a')).toEqual([1]);
+      }
     }
     await dragger.call('board/drag', { id: 'b', x: 7 });
     await waitFor(() => positions(watcher.messages.filter((m) => m.t === 'event') as never, 'a').at(-1) === 50, 'the last move', 3000);
