@@ -59,6 +59,63 @@ async function connect(target, url) {
         close: () => ws.close()
       };
     }
+    case 'raw-batched': {
+      // The floor batched as our client batches: the calls of one tick leave in one frame (the
+      // same bytes our client would send), the echo answers the frame with one frame.
+      const ws = new WebSocket(url, { perMessageDeflate: false });
+      await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
+      const frames = new Map();
+      const frameOf = (count) => {
+        let frame = frames.get(count);
+        if (!frame) {
+          const calls = Array.from({ length: count }, (_, i) => ({ t: 'call', id: i + 1, path: 'bench/echo', args: [payload(i)] }));
+          frames.set(count, (frame = encodeFrame(calls)));
+        }
+        return frame;
+      };
+      const waiting = [];
+      let tick;
+      ws.on('message', () => {
+        for (const resolve of waiting.shift()) resolve();
+      });
+      return {
+        call: () =>
+          new Promise((resolve) => {
+            if (!tick) {
+              tick = [];
+              Promise.resolve().then(() => {
+                const batch = tick;
+                tick = undefined;
+                waiting.push(batch);
+                ws.send(frameOf(batch.length));
+              });
+            }
+            tick.push(resolve);
+          }),
+        close: () => ws.close()
+      };
+    }
+    case 'socketio-batched': {
+      // Socket.IO batched the same way: the calls of one tick in one event, acknowledged with one.
+      const socket = io(url, { transports: ['websocket'] });
+      await new Promise((resolve, reject) => (socket.once('connect', resolve), socket.once('connect_error', reject)));
+      let tick;
+      return {
+        call: (n) =>
+          new Promise((resolve) => {
+            if (!tick) {
+              tick = [];
+              Promise.resolve().then(() => {
+                const batch = tick;
+                tick = undefined;
+                socket.emitWithAck('echoBatch', batch.map((entry) => entry.value)).then((values) => values.forEach((value, i) => batch[i].resolve(value)));
+              });
+            }
+            tick.push({ value: payload(n), resolve });
+          }),
+        close: () => socket.close()
+      };
+    }
     case 'socketio': {
       const socket = io(url, { transports: ['websocket'] });
       await new Promise((resolve, reject) => (socket.once('connect', resolve), socket.once('connect_error', reject)));
