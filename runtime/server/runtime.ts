@@ -35,7 +35,7 @@ import { isSubscribable } from './subscribable.js';
 import { Topics } from './topics.js';
 import { joinCluster, type ClusterMembership } from './cluster/membership.js';
 import { PublishPacing } from './publish-pacing.js';
-import { signalTopic, signalTopicsOf, type SignalTarget } from './signals.js';
+import { signalTopicsOf, signalVia, type SignalTarget } from './signals.js';
 import { drainConnections, shutdownDeadlineFromEnvironment, stopOnSignals } from './shutdown.js';
 
 export interface RuntimeOptions {
@@ -170,9 +170,10 @@ export class Runtime implements DispatchContext, SsrRuntime {
 
   /** Sends a signal to a user's connections or to one connection (signals.ts), from anywhere on the server. */
   signal(to: SignalTarget, event: string, data: unknown): void {
-    if (typeof event !== 'string' || event.length === 0) throw new TypeError('signal(to, event, data): event must be a non-empty string');
-    this.publish(signalTopic(to), event, data);
+    this.signalFromServer(to, event, data);
   }
+
+  private readonly signalFromServer = signalVia((topic, event, data) => this.publish(topic, event, data));
 
   /** Every active `live.cron` job with its schedule, state and last runs (for the DevTools). */
   cronJobs(): CronJobInfo[] {
