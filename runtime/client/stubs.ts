@@ -67,28 +67,40 @@ export function __channelFactory(path: string): (...args: unknown[]) => LiveStor
 /** Names a room object answers itself; every other string property is one of its actions. */
 const ROOM_FIELDS = new Set(['id', 'data', 'presence', 'cursors', 'moveCursor']);
 
+/**
+ * The object a room id gives: `id`, its three stores (made by `part`), `moveCursor`, and an
+ * action for every other name, each calling the room through `call` (arguments after the id).
+ */
+export function roomObject(id: string, part: (name: string) => unknown, call: (...args: unknown[]) => Promise<unknown>): unknown {
+  const fields: Record<string, unknown> = {
+    id,
+    data: part('data'),
+    presence: part('presence'),
+    cursors: part('cursors'),
+    moveCursor: (position: unknown) => call('~cursor', position)
+  };
+  const actions = new Map<string, (...args: unknown[]) => Promise<unknown>>();
+  return new Proxy(fields, {
+    get(target, name) {
+      if (typeof name !== 'string' || name === 'then' || name === 'toJSON') return undefined;
+      if (ROOM_FIELDS.has(name)) return target[name];
+      let action = actions.get(name);
+      if (!action) actions.set(name, (action = (...args: unknown[]) => call(name, ...args)));
+      return action;
+    }
+  });
+}
+
 /** A room: a function of the room id returning its stores and actions (one object per id). */
 export function __room(path: string): (id: string) => unknown {
   const call = __rpc(path);
-  return perArgs(([id], use) => {
-    const fields: Record<string, unknown> = {
-      id,
-      data: createStream(liveSocket, path, [id, 'data'], use),
-      presence: createStream(liveSocket, path, [id, 'presence'], use),
-      cursors: createStream(liveSocket, path, [id, 'cursors'], use),
-      moveCursor: (position: unknown) => call(id, '~cursor', position)
-    };
-    const actions = new Map<string, (...args: unknown[]) => Promise<unknown>>();
-    return new Proxy(fields, {
-      get(target, name) {
-        if (typeof name !== 'string' || name === 'then' || name === 'toJSON') return undefined;
-        if (ROOM_FIELDS.has(name)) return target[name];
-        let action = actions.get(name);
-        if (!action) actions.set(name, (action = (...args: unknown[]) => call(id, name, ...args)));
-        return action;
-      }
-    });
-  });
+  return perArgs(([id], use) =>
+    roomObject(
+      id as string,
+      (name) => createStream(liveSocket, path, [id, name], use),
+      (...args) => call(id, ...args)
+    )
+  );
 }
 
 /** A live.binary function: its payload travels in a binary frame. */

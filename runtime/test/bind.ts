@@ -7,12 +7,9 @@ import { callBinary } from '../client/binary-calls.js';
 import { perArgs, type Use } from '../client/per-args.js';
 import type { LiveSocket } from '../client/socket.js';
 import { createStream } from '../client/stream.js';
-import type { BinaryInput } from '../client/stubs.js';
+import { roomObject, type BinaryInput } from '../client/stubs.js';
 import { handlerKind } from '../server/handler-tag.js';
 import { watch } from './watch.js';
-
-/** Names a room object answers itself; every other string property is one of its actions. */
-const ROOM_FIELDS = new Set(['id', 'data', 'presence', 'cursors', 'moveCursor']);
 
 /** Collects the unsubscribes of watched stores, run when the client closes. */
 export type StopList = (stop: () => void) => void;
@@ -61,24 +58,7 @@ function bindExport(socket: LiveSocket, path: string, handler: unknown, stops: S
 /** One room of a `live.room` export: its three stores and its actions, as the page's room object. */
 function room(socket: LiveSocket, path: string, id: string, use: Use | undefined, stops: StopList): unknown {
   const part = (name: string) => watch(createStream<unknown>(() => socket, path, [id, name], use), `${path}(${JSON.stringify(id)}).${name}`, stops);
-  const call = (...args: unknown[]) => socket.call(path, [id, ...args]);
-  const fields: Record<string, unknown> = {
-    id,
-    data: part('data'),
-    presence: part('presence'),
-    cursors: part('cursors'),
-    moveCursor: (position: unknown) => call('~cursor', position)
-  };
-  const actions = new Map<string, (...args: unknown[]) => Promise<unknown>>();
-  return new Proxy(fields, {
-    get(target, name) {
-      if (typeof name !== 'string' || name === 'then' || name === 'toJSON') return undefined;
-      if (ROOM_FIELDS.has(name)) return target[name];
-      let action = actions.get(name);
-      if (!action) actions.set(name, (action = (...args: unknown[]) => call(name, ...args)));
-      return action;
-    }
-  });
+  return roomObject(id, part, (...args) => socket.call(path, [id, ...args]));
 }
 
 async function bytesOf(data: BinaryInput): Promise<Uint8Array> {
