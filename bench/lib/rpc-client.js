@@ -15,6 +15,27 @@ globalThis.WebSocket = WebSocket;
 
 const payload = (n) => ({ n, text: 'ping' });
 
+/**
+ * A call function that batches as our client does: the calls of one tick are handed to `send`
+ * together, as `{ value, resolve }` entries (`value(n)`, when given, is what the call carries),
+ * once the tick ends.
+ */
+function perTick(send, value) {
+  let tick;
+  return (n) =>
+    new Promise((resolve) => {
+      if (!tick) {
+        tick = [];
+        Promise.resolve().then(() => {
+          const batch = tick;
+          tick = undefined;
+          send(batch);
+        });
+      }
+      tick.push({ value: value?.(n), resolve });
+    });
+}
+
 /** A connected client of one stack: `call(n)` resolves with the echoed payload. */
 async function connect(target, url) {
   // `ours:<variant>` is our runtime in another setup (the devtools suite compares three).
@@ -74,47 +95,23 @@ async function connect(target, url) {
         return frame;
       };
       const waiting = [];
-      let tick;
       ws.on('message', () => {
         for (const resolve of waiting.shift()) resolve();
       });
-      return {
-        call: () =>
-          new Promise((resolve) => {
-            if (!tick) {
-              tick = [];
-              Promise.resolve().then(() => {
-                const batch = tick;
-                tick = undefined;
-                waiting.push(batch);
-                ws.send(frameOf(batch.length));
-              });
-            }
-            tick.push(resolve);
-          }),
-        close: () => ws.close()
-      };
+      const call = perTick((batch) => {
+        waiting.push(batch.map((entry) => entry.resolve));
+        ws.send(frameOf(batch.length));
+      });
+      return { call, close: () => ws.close() };
     }
     case 'socketio-batched': {
       // Socket.IO batched the same way: the calls of one tick in one event, acknowledged with one.
       const socket = io(url, { transports: ['websocket'] });
       await new Promise((resolve, reject) => (socket.once('connect', resolve), socket.once('connect_error', reject)));
-      let tick;
-      return {
-        call: (n) =>
-          new Promise((resolve) => {
-            if (!tick) {
-              tick = [];
-              Promise.resolve().then(() => {
-                const batch = tick;
-                tick = undefined;
-                socket.emitWithAck('echoBatch', batch.map((entry) => entry.value)).then((values) => values.forEach((value, i) => batch[i].resolve(value)));
-              });
-            }
-            tick.push({ value: payload(n), resolve });
-          }),
-        close: () => socket.close()
-      };
+      const call = perTick((batch) =>
+        socket.emitWithAck('echoBatch', batch.map((entry) => entry.value)).then((values) => values.forEach((value, i) => batch[i].resolve(value))), payload
+      );
+      return { call, close: () => socket.close() };
     }
     case 'socketio': {
       const socket = io(url, { transports: ['websocket'] });
