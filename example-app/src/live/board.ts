@@ -1,6 +1,6 @@
 // A collaborative board: live.room bundles the cards, who is here and their cursors under one id.
 import { live, LiveError } from 'svelte-realtime/server';
-import { db } from '$lib/server/db';
+import { db, NOTE_COLORS, type Card } from '$lib/server/db';
 
 export const board = live.room({
   init: (_ctx, roomId) => db.cards.list(roomId),
@@ -12,18 +12,66 @@ export const board = live.room({
   }),
   cursors: { throttle: 40 },
   actions: {
-    add(ctx, text: string) {
-      const trimmed = typeof text === 'string' ? text.trim() : '';
-      if (!trimmed) throw new LiveError('EMPTY', 'A card needs some text');
-      const card = db.cards.add(ctx.room.id, trimmed.slice(0, 140), ctx.user?.name ?? 'guest');
+    add(ctx, text: string, at?: { x: number; y: number }) {
+      const card = db.cards.add(ctx.room.id, noteText(text), ctx.user?.name ?? 'guest', at === undefined ? undefined : position(at));
       ctx.room.publish('created', card);
       return card;
     },
     remove(ctx, id: string) {
       if (db.cards.remove(ctx.room.id, id)) ctx.room.publish('deleted', id);
+    },
+    // The page's undo and redo (history() in svelte-realtime/client): one change as the page
+    // recorded it. A moved note goes back where it was; a deleted one comes back under its id.
+    apply(ctx, event: 'created' | 'updated' | 'deleted', note: Card) {
+      if (typeof note !== 'object' || note === null || typeof note.id !== 'string' || note.id.length > 64) {
+        throw new LiveError('INVALID', 'A note needs an id');
+      }
+      const stored = db.cards.get(ctx.room.id, note.id);
+      if (event === 'deleted') {
+        if (!stored) throw new LiveError('NOT_FOUND', 'That note is already gone');
+        db.cards.remove(ctx.room.id, note.id);
+        ctx.room.publish('deleted', note.id);
+        return stored;
+      }
+      if (event !== 'created' && event !== 'updated') throw new LiveError('INVALID', 'Unknown change');
+      if (event === 'updated' && !stored) throw new LiveError('NOT_FOUND', 'That note was deleted');
+      const at = position(note);
+      const next: Card = {
+        id: note.id,
+        text: noteText(note.text),
+        author: stored?.author ?? ctx.user?.name ?? 'guest',
+        ...at,
+        color: NOTE_COLORS.includes(note.color as (typeof NOTE_COLORS)[number]) ? note.color : NOTE_COLORS[0]
+      };
+      db.cards.put(ctx.room.id, next);
+      ctx.room.publish(stored ? 'updated' : 'created', next);
+      return next;
+    },
+    // A nudge for one member of the board: a signal to their tabs, no topic of the app's own.
+    nudge(ctx, memberId: string) {
+      if (typeof memberId !== 'string' || memberId.length > 128) throw new LiveError('INVALID', 'Nudge whom?');
+      const from = ctx.user?.name ?? 'a guest';
+      if (memberId.startsWith('connection:')) ctx.signal({ connectionId: memberId.slice('connection:'.length) }, 'nudge', { from });
+      else ctx.signal(memberId.replace(/^user:/, ''), 'nudge', { from });
     }
   }
 });
+
+function noteText(text: unknown): string {
+  const trimmed = typeof text === 'string' ? text.trim() : '';
+  if (!trimmed) throw new LiveError('EMPTY', 'A note needs some text');
+  return trimmed.slice(0, 140);
+}
+
+/** A note's place, in percent of the board, kept on the board. */
+function position(at: { x: unknown; y: unknown }): { x: number; y: number } {
+  const { x, y } = at ?? {};
+  if (typeof x !== 'number' || typeof y !== 'number' || !Number.isFinite(x) || !Number.isFinite(y)) {
+    throw new LiveError('INVALID', 'A note sits at a numeric x and y');
+  }
+  const clamp = (n: number) => Math.round(Math.min(96, Math.max(0, n)) * 10) / 10;
+  return { x: clamp(x), y: clamp(y) };
+}
 
 // Ephemeral reactions: a channel stores nothing; clients publish what the check allows.
 const REACTIONS = ['👍', '🎉', '❤️'];

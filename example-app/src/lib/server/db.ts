@@ -24,11 +24,19 @@ const messages: Message[] = [];
 const todos = new Map<string, Todo>();
 const rooms = new Map<string, RoomMessage[]>();
 
+/** A sticky note on a board: where it sits, in percent of the board's width and height. */
 export interface Card {
   id: string;
   text: string;
   author: string;
+  x: number;
+  y: number;
+  color: string;
 }
+
+/** The colours a note may have. */
+export const NOTE_COLORS = ['#fff3a3', '#c8f0c0', '#cde4ff', '#ffd6e0', '#ffe0b8'] as const;
+const MAX_CARDS = 200;
 
 const boards = new Map<string, Card[]>();
 
@@ -37,9 +45,27 @@ export const db = {
     list(board: string): Card[] {
       return boards.get(board) ?? [];
     },
-    add(board: string, text: string, author: string): Card {
-      const card = { id: randomUUID(), text, author };
-      boards.set(board, [...(boards.get(board) ?? []), card].slice(-200));
+    add(board: string, text: string, author: string, at?: { x: number; y: number }): Card {
+      const cards = boards.get(board) ?? [];
+      const card = {
+        id: randomUUID(),
+        text,
+        author,
+        x: at?.x ?? 4 + ((cards.length * 17) % 80),
+        y: at?.y ?? 6 + ((cards.length * 23) % 70),
+        color: NOTE_COLORS[cards.length % NOTE_COLORS.length]
+      };
+      boards.set(board, [...cards, card].slice(-MAX_CARDS));
+      return card;
+    },
+    get(board: string, id: string): Card | undefined {
+      return boards.get(board)?.find((c) => c.id === id);
+    },
+    /** Stores `card` under its id: replaced in place, or added last (a deleted note coming back). */
+    put(board: string, card: Card): Card {
+      const cards = boards.get(board) ?? [];
+      const index = cards.findIndex((c) => c.id === card.id);
+      boards.set(board, index === -1 ? [...cards, card].slice(-MAX_CARDS) : cards.with(index, card));
       return card;
     },
     remove(board: string, id: string): boolean {

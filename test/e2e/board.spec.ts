@@ -1,0 +1,116 @@
+/**
+ * The collaborative board across two browsers: notes dragged by one move on the other's board
+ * while they are dragged and stay where they are dropped; undo and redo (buttons, Ctrl+Z and the
+ * arrow keys) reach both; presence shows names and colours; a nudge reaches one member's tab.
+ */
+import { expect, test, type Browser, type Page } from '@playwright/test';
+
+const unique = (what: string) => `${what}-${Math.random().toString(36).slice(2, 8)}`;
+const shot = (page: Page, name: string) => page.screenshot({ path: `test-results/board-${name}.png` });
+
+/** Two guests in their own browser contexts on one board, both connected and present. */
+async function twoOnABoard(browser: Browser, baseURL: string | undefined) {
+  const room = unique('board');
+  const pages: Page[] = [];
+  for (let i = 0; i < 2; i++) {
+    const context = await browser.newContext({ baseURL });
+    const page = await context.newPage();
+    await page.goto(`/board?room=${room}`);
+    await expect(page.getByTestId('connection')).toHaveText('open');
+    pages.push(page);
+  }
+  for (const page of pages) await expect(page.getByTestId('presence').getByRole('listitem')).toHaveCount(2);
+  return { room, a: pages[0], b: pages[1], close: () => Promise.all(pages.map((p) => p.context().close())) };
+}
+
+async function addNote(page: Page, text: string) {
+  await page.getByLabel('New card').fill(text);
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  await expect(page.getByTestId('note').filter({ hasText: text })).toBeVisible();
+}
+
+/** Where a note is drawn, as its `left` and `top` in percent of the board. */
+async function placeOf(page: Page, text: string): Promise<{ left: number; top: number }> {
+  const style = (await page.getByTestId('note').filter({ hasText: text }).getAttribute('style')) ?? '';
+  const read = (name: string) => Number(new RegExp(`${name}: ([\\d.]+)%`).exec(style)?.[1]);
+  return { left: read('left'), top: read('top') };
+}
+
+test('a dragged note moves on the other board while dragged, stays where dropped, and undo puts it back for both', async ({ browser, baseURL }) => {
+  const { a, b, close } = await twoOnABoard(browser, baseURL);
+  const text = unique('note');
+  await addNote(a, text);
+  await expect(b.getByTestId('note').filter({ hasText: text })).toBeVisible();
+  const start = await placeOf(a, text);
+  expect(await placeOf(b, text)).toEqual(start);
+
+  const note = a.getByTestId('note').filter({ hasText: text });
+  const box = (await note.boundingBox())!;
+  await a.mouse.move(box.x + 20, box.y + 30);
+  await a.mouse.down();
+  await a.mouse.move(box.x + 120, box.y + 90, { steps: 8 });
+  // Mid-drag: the other board shows the note lifted where the dragging cursor holds it.
+  const onB = b.getByTestId('note').filter({ hasText: text });
+  await expect(onB).toHaveClass(/lifted/);
+  await expect.poll(async () => (await placeOf(b, text)).left).toBeGreaterThan(start.left);
+  await shot(b, 'dragging');
+  await a.mouse.up();
+
+  await expect(onB).not.toHaveClass(/lifted/);
+  const dropped = await placeOf(a, text);
+  expect(dropped.left).toBeGreaterThan(start.left);
+  expect(dropped.top).toBeGreaterThan(start.top);
+  await expect.poll(() => placeOf(b, text)).toEqual(dropped);
+
+  // Undo with the keyboard (focus is on the note, not in a text field), then redo with the button.
+  await a.keyboard.press('Control+z');
+  await expect.poll(() => placeOf(b, text)).toEqual(start);
+  await expect.poll(() => placeOf(a, text)).toEqual(start);
+  await a.getByRole('button', { name: 'Redo' }).click();
+  await expect.poll(() => placeOf(b, text)).toEqual(dropped);
+  await close();
+});
+
+test('arrow keys move a focused note as undoable steps; a deleted note comes back with undo', async ({ browser, baseURL }) => {
+  const { a, b, close } = await twoOnABoard(browser, baseURL);
+  const text = unique('keys');
+  await addNote(a, text);
+  const start = await placeOf(a, text);
+  const note = a.getByTestId('note').filter({ hasText: text });
+  await note.focus();
+  await a.keyboard.press('ArrowRight');
+  await a.keyboard.press('ArrowDown');
+  await expect.poll(() => placeOf(b, text)).toEqual({ left: start.left + 2, top: start.top + 2 });
+
+  await a.keyboard.press('Delete');
+  await expect(b.getByTestId('note').filter({ hasText: text })).toHaveCount(0);
+  await a.getByRole('button', { name: 'Undo' }).click();
+  await expect(b.getByTestId('note').filter({ hasText: text })).toBeVisible();
+  expect(await placeOf(b, text)).toEqual({ left: start.left + 2, top: start.top + 2 });
+  await a.getByRole('button', { name: 'Undo' }).click();
+  await a.getByRole('button', { name: 'Undo' }).click();
+  await expect.poll(() => placeOf(b, text)).toEqual(start);
+  await expect(a.getByRole('button', { name: 'Undo' })).toBeDisabled();
+  await close();
+});
+
+test('presence names and colours, cursors named after their member, and a nudge that reaches one tab', async ({ browser, baseURL }) => {
+  const { a, b, close } = await twoOnABoard(browser, baseURL);
+  const here = a.getByTestId('presence').getByRole('listitem');
+  await expect(here.filter({ hasText: '(you)' })).toHaveCount(1);
+  const dots = await here.locator('.dot').evaluateAll((els) => els.map((el) => getComputedStyle(el).backgroundColor));
+  expect(new Set(dots).size).toBe(2);
+
+  const area = b.getByTestId('cursor-area');
+  const box = (await area.boundingBox())!;
+  await b.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await b.mouse.move(box.x + box.width / 3, box.y + box.height / 3);
+  const other = (await here.filter({ hasNotText: '(you)' }).textContent())!.replace('nudge', '').trim();
+  await expect(a.locator('.cursor')).toHaveText(`▲ ${other}`);
+  await shot(a, 'presence-and-cursor');
+
+  await a.getByRole('button', { name: `Nudge ${other}` }).click();
+  await expect(b.getByTestId('nudged')).toContainText('nudged you');
+  await expect(a.getByTestId('nudged')).toHaveCount(0);
+  await close();
+});
