@@ -11,7 +11,7 @@ test('room presence across two browsers: join, and leave when the tab closes', a
   await expect(a.getByTestId('connection')).toHaveText('open');
   const here = a.getByTestId('presence').getByRole('listitem');
   await expect(here).toHaveCount(1);
-  await expect(here).toHaveText([/\(you\)$/]);
+  await expect(here).toHaveText([/\(you\)/]);
 
   const b = await bob.newPage();
   await b.goto(`/board?room=${room}`);
