@@ -8,7 +8,8 @@
  * - latest: the last `max` event payloads, oldest first.
  * - set: every event replaces the value.
  * - presence: who is here, one entry per key; `join` adds or updates, `leave` removes.
- * - cursor: the latest position per key; `move` adds or updates, `leave` removes.
+ * - cursor: the latest position per key; `move` adds or updates, `moves` (a tick's frame: a
+ *   list of entries) adds or updates each, `leave` removes.
  */
 import type { MergeOptions } from './protocol.js';
 
@@ -48,7 +49,20 @@ export function applyEvent(value: unknown, event: string, data: unknown, options
       return data;
     case 'presence':
       return keyed(value, event, data, options.key, event === 'join', event === 'leave');
-    case 'cursor':
-      return keyed(value, event, data, options.key, event === 'move', event === 'leave');
+    case 'cursor': {
+      // 'moves' is a tick's frame: every cursor that moved, folded in one pass over the list.
+      if (event !== 'moves') return keyed(value, event, data, options.key, event === 'move', event === 'leave');
+      if (!Array.isArray(data) || data.length === 0) return value;
+      const next = Array.isArray(value) ? value.slice() : [];
+      const at = new Map<unknown, number>();
+      for (let i = 0; i < next.length; i++) at.set(keyOf(next[i], options.key), i);
+      for (const entry of data) {
+        const id = keyOf(entry, options.key);
+        const index = at.get(id);
+        if (index === undefined) at.set(id, next.push(entry) - 1);
+        else next[index] = entry;
+      }
+      return next;
+    }
   }
 }
