@@ -59,14 +59,16 @@ export class TimeTravel {
     }
     if (message.t !== 'event') return false;
     const timeline = this.timelines.get(message.topic);
-    if (!timeline || message.seq <= this.head(timeline)) return false;
+    const rewind = this.rewinds.get(message.topic);
+    // While rewound every event of the topic is held, replays after a reconnect included
+    // (already in the timeline, so not counted again): the store stays at the chosen position.
+    if (!timeline || message.seq <= this.head(timeline)) return rewind !== undefined;
     timeline.events.push({ seq: message.seq, event: message.event, data: message.data, time: Date.now() });
     if (timeline.events.length > TIMELINE_EVENTS) {
       const oldest = timeline.events.shift()!;
       timeline.base = { ...timeline.base, data: applyEvent(timeline.base.data, oldest.event, oldest.data, timeline.base.merge), position: { ...timeline.base.position, seq: oldest.seq } };
       timeline.dropped++;
     }
-    const rewind = this.rewinds.get(message.topic);
     if (rewind) {
       rewind.held++;
       this.version++;
@@ -108,8 +110,13 @@ export class TimeTravel {
     return this.timelines.get(topic)?.events.find((e) => e.seq === seq);
   }
 
-  rewound(topic: string): Rewind | undefined {
-    return this.rewinds.get(topic);
+  /**
+   * The topic's rewind now, as a copy: the overlay's derived values compare by identity, so a
+   * count bumped in place on one kept object would never be shown.
+   */
+  rewound(topic: string): Readonly<Rewind> | undefined {
+    const rewind = this.rewinds.get(topic);
+    return rewind && { ...rewind };
   }
 
   /** Sets this page's stores on `topic` to their value at `seq` and holds the topic's next events. */
