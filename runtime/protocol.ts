@@ -40,6 +40,10 @@ export interface MergeOptions {
   key: string;
   /** How many items `latest` keeps. Default 50. */
   max: number;
+  /** `crud`: the most items the list keeps (the stream's `max`); absent, it grows without bound. */
+  limit?: number;
+  /** `crud` and `latest`: new items go first (a feed, newest on top) instead of last. */
+  prepend?: boolean;
   /**
    * Set for a paginated stream: init returned `{ items, next }` and `loadMore()` fetches the
    * page after `next`; `after` adds pages after the current items, `before` in front of them.

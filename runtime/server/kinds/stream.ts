@@ -18,8 +18,13 @@ export interface StreamOptions {
   merge?: MergeStrategy;
   /** Item key for `crud`. Default `id`. */
   key?: string;
-  /** Items `latest` keeps. Default 50. */
+  /**
+   * `latest`: the payloads it keeps (default 50). `crud`: the most items the list keeps (a feed);
+   * past it, items go from the end opposite to where new ones arrive. No bound by default.
+   */
   max?: number;
+  /** `crud` and `latest`: new items go first (newest on top) instead of last. Default false. */
+  prepend?: boolean;
   /**
    * Cursor pagination: init returns `{ items, next }` for `ctx.cursor`, the client's
    * `loadMore()` fetches the following pages. `true` or `'after'` adds pages after the items
@@ -51,6 +56,16 @@ function streamOptions(options: StreamOptions = {}): MergeOptions {
     throw new TypeError(`live.stream: paginate must be true, 'after' or 'before'; got ${JSON.stringify(paginate)}`);
   }
   if (paginate) resolved.paginate = paginate === 'before' ? 'before' : 'after';
+  if (merge === 'crud' && options.max !== undefined) {
+    if (paginate) throw new TypeError('live.stream: a paginated crud stream takes no max (loadMore would load pages that max drops); leave max out or paginate out');
+    resolved.limit = max;
+  }
+  const prepend = options.prepend ?? false;
+  if (typeof prepend !== 'boolean') throw new TypeError(`live.stream: prepend must be true or false; got ${JSON.stringify(prepend)}`);
+  if (prepend) {
+    if (merge !== 'crud' && merge !== 'latest') throw new TypeError(`live.stream: prepend is for crud and latest streams; this one merges with ${merge}`);
+    resolved.prepend = true;
+  }
   return resolved;
 }
 
