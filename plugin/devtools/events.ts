@@ -44,6 +44,7 @@ const CONVERTERS: Converters = {
     topic: event.topic,
     event: event.event,
     seq: event.seq,
+    epoch: event.epoch,
     delivered: event.delivered,
     data: preview(event.data),
     cause: event.cause

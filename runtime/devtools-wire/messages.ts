@@ -45,7 +45,17 @@ export type ServerEvent = { n: number; time: number } & (
       /** The runtime's own traffic (a room's cursor move): the overlay hides it unless asked. */
       internal?: true;
     }
-  | { type: 'publish'; topic: string; event: string; seq: number; delivered: number; data: Preview; cause?: { connection: string; id: number } }
+  | {
+      type: 'publish';
+      topic: string;
+      event: string;
+      seq: number;
+      /** The topic's epoch: a re-created topic numbers from 1 again in a new one (see the overlay's topic lives). */
+      epoch?: string;
+      delivered: number;
+      data: Preview;
+      cause?: { connection: string; id: number };
+    }
   | { type: 'subscribe'; connection: string; path: string; topic: string; id: number; resumed: boolean }
   | { type: 'unsubscribe'; connection: string; topic: string; id: number }
   | { type: 'open'; connection: string; user: Preview; origin?: string }

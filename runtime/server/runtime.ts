@@ -164,7 +164,7 @@ export class Runtime implements DispatchContext, SsrRuntime {
     if (this.metrics !== undefined) this.metrics.published(topic);
     if (this.telemetry.active) {
       const cause = connection === undefined || callId === undefined ? undefined : { connection, id: callId };
-      this.telemetry.emit({ type: 'publish', topic, event, seq: report.seq, delivered: report.delivered, data, cause });
+      this.telemetry.emit({ type: 'publish', topic, event, seq: report.seq, epoch: report.epoch, delivered: report.delivered, data, cause });
     }
   }
 

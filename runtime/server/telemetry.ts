@@ -6,7 +6,17 @@
 
 export type TelemetryEvent =
   | { type: 'call'; connection: string; path: string; args: unknown[]; id: number; start: number; duration: number; ok: boolean; result?: unknown; error?: { code: string; message: string; stack?: string }; bytesIn: number }
-  | { type: 'publish'; topic: string; event: string; seq: number; delivered: number; data: unknown; cause?: { connection: string; id: number } }
+  | {
+      type: 'publish';
+      topic: string;
+      event: string;
+      seq: number;
+      /** The topic's life `seq` counts in: a topic re-created after its last subscriber left numbers from 1 in a new epoch. Absent when not numbered (seq 0). */
+      epoch?: string;
+      delivered: number;
+      data: unknown;
+      cause?: { connection: string; id: number };
+    }
   | { type: 'subscribe'; connection: string; path: string; topic: string; id: number; resumed: boolean }
   | { type: 'unsubscribe'; connection: string; topic: string; id: number }
   | { type: 'open'; connection: string; user: unknown; origin: string | undefined }

@@ -121,6 +121,8 @@ export interface TopicsOptions {
 
 export interface PublishReport {
   seq: number;
+  /** The topic's epoch `seq` counts in (absent when the event was not numbered here). */
+  epoch?: string;
   /** Connections the event was sent to. */
   delivered: number;
 }
@@ -356,7 +358,7 @@ export class Topics {
     const frame = encodeMessage({ t: 'event', topic, seq, event, data });
     if (state.keepsHistory) this.remember(state, seq, frame);
     for (const subscriber of state.subscribers.keys()) subscriber.sendEvent(topic, frame);
-    return { seq, delivered: state.subscribers.size };
+    return { seq, delivered: state.subscribers.size, epoch: state.epoch };
   }
 
   private notify(topic: string, event: string, data: unknown, remote: boolean): void {
