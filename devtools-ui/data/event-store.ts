@@ -40,6 +40,8 @@ export type ConnectionEvent = ServerEventOf<'open'> | ServerEventOf<'close'> | S
 export interface PageUpdate {
   topic: string;
   seq: number;
+  /** The topic's epoch `seq` counts in, when the page knew it (its store's snapshot named it). */
+  epoch?: string;
   event: string;
   data: Preview;
   time: number;
@@ -129,7 +131,11 @@ const RATE_WINDOW_MS = 10_000;
 const PAGE_PREVIEW = { depth: 5, entries: 30, string: 300, nodes: 400 };
 
 const keyOf = (connection: string, id: number) => `${connection}/${id}`;
-const topicSeq = (topic: string, seq: number) => `${topic}\u0000${seq}`;
+/** A position that names one event: a re-created topic numbers from 1 again, in another epoch. */
+const topicSeq = (topic: string, seq: number, epoch = '') => `${topic}\u0000${epoch}\u0000${seq}`;
+
+/** Lives remembered per topic (the oldest is forgotten past it; numbering goes on). */
+const LIVES_PER_TOPIC = 64;
 
 export class EventStore {
   /** Goes up on every change; a view computed at version v is current while it stays v. */
@@ -147,6 +153,8 @@ export class EventStore {
   private readonly pageUpdates: Ring<PageUpdate>;
   private readonly pageUpdatesByTopicSeq = new Map<string, PageUpdate[]>();
   private readonly pageTopics = new Set<string>();
+  /** Per topic, the life number of each epoch seen (1 for the first). */
+  private readonly topicLives = new Map<string, { count: number; byEpoch: Map<string, number> }>();
   private readonly effectRuns: Ring<EffectRun>;
   private serverState: ServerState | null = null;
   private lastN = 0;
@@ -254,6 +262,7 @@ export class EventStore {
   }
 
   private addPublish(event: PublishRecord): void {
+    if (event.epoch !== undefined) this.noteLife(event.topic, event.epoch);
     const dropped = this.publishes.push(event);
     if (dropped?.cause) {
       const key = keyOf(dropped.cause.connection, dropped.cause.id);
@@ -314,22 +323,40 @@ export class EventStore {
     this.version++;
   }
 
-  /** An event this page received for one of its stores. */
-  pageUpdate(topic: string, seq: number, event: string, data: unknown, time: number): void {
-    const update = pageUpdateOf(topic, seq, event, data, time);
+  /** An event this page received for one of its stores (`epoch`: the topic's, as its store's snapshot named it). */
+  pageUpdate(topic: string, seq: number, event: string, data: unknown, time: number, epoch?: string): void {
+    const update = pageUpdateOf(topic, seq, event, data, time, epoch);
     this.pageTopics.add(topic);
     const dropped = this.pageUpdates.push(update);
     if (dropped) {
-      const k = topicSeq(dropped.topic, dropped.seq);
+      const k = topicSeq(dropped.topic, dropped.seq, dropped.epoch);
       const list = this.pageUpdatesByTopicSeq.get(k);
       if (list && list[0] === dropped) list.shift();
       if (list?.length === 0) this.pageUpdatesByTopicSeq.delete(k);
     }
-    const k = topicSeq(topic, seq);
+    const k = topicSeq(topic, seq, epoch);
     let list = this.pageUpdatesByTopicSeq.get(k);
     if (!list) this.pageUpdatesByTopicSeq.set(k, (list = []));
     list.push(update);
     this.version++;
+  }
+
+  /**
+   * Which life of its topic a publish counts in: 1 for the first epoch the overlay saw, 2 after
+   * the topic was re-created (its last subscriber left, and its numbering restarted at #1), and
+   * so on; 0 for an event not numbered.
+   */
+  lifeOf(publish: { topic: string; epoch?: string }): number {
+    if (publish.epoch === undefined) return 0;
+    return this.topicLives.get(publish.topic)?.byEpoch.get(publish.epoch) ?? 0;
+  }
+
+  private noteLife(topic: string, epoch: string): void {
+    let lives = this.topicLives.get(topic);
+    if (!lives) this.topicLives.set(topic, (lives = { count: 0, byEpoch: new Map() }));
+    if (lives.byEpoch.has(epoch)) return;
+    lives.byEpoch.set(epoch, ++lives.count);
+    if (lives.byEpoch.size > LIVES_PER_TOPIC) lives.byEpoch.delete(lives.byEpoch.keys().next().value!);
   }
 
   /** This page holds a store on `topic` (for the streams panel's "mine"). */
@@ -374,7 +401,7 @@ export class EventStore {
     if (!call) return undefined;
     const publishes = (this.publishesByCause.get(key) ?? []).map((publish) => ({
       publish,
-      pageUpdates: this.pageUpdatesByTopicSeq.get(topicSeq(publish.topic, publish.seq)) ?? []
+      pageUpdates: this.pageUpdatesByTopicSeq.get(topicSeq(publish.topic, publish.seq, publish.epoch)) ?? []
     }));
     return { call, publishes };
   }
@@ -477,7 +504,7 @@ export class EventStore {
       cron: this.cronRuns.toArray(),
       reloads: this.reloadRecords.toArray(),
       effects: this.effectRuns.toArray(),
-      pageUpdates: this.pageUpdates.toArray().map(({ topic, seq, event, data, time }) => ({ topic, seq, event, data, time }))
+      pageUpdates: this.pageUpdates.toArray().map(({ topic, seq, epoch, event, data, time }) => ({ topic, seq, epoch, event, data, time }))
     };
   }
 
@@ -503,7 +530,7 @@ export class EventStore {
     for (const run of records.effects) this.effectRuns.push(run);
     for (const update of records.pageUpdates) {
       this.pageUpdates.push(update);
-      const k = topicSeq(update.topic, update.seq);
+      const k = topicSeq(update.topic, update.seq, update.epoch);
       const list = this.pageUpdatesByTopicSeq.get(k);
       if (list) list.push(update);
       else this.pageUpdatesByTopicSeq.set(k, [update]);
@@ -558,11 +585,12 @@ export class EventStore {
  * A page update whose preview is made when a panel first reads it, not when the event arrives:
  * the page's own event path does no per-event preview work while the overlay is closed.
  */
-function pageUpdateOf(topic: string, seq: number, event: string, value: unknown, time: number): PageUpdate {
+function pageUpdateOf(topic: string, seq: number, event: string, value: unknown, time: number, epoch: string | undefined): PageUpdate {
   let data: Preview | undefined;
   return {
     topic,
     seq,
+    epoch,
     event,
     time,
     get data() {

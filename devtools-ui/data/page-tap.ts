@@ -71,7 +71,7 @@ function watchSocket(socket: TappedSocket, store: EventStore, travel: TimeTravel
         if (message.id !== null && calls.has(message.id)) store.pageReply(message.id, message.t === 'result', Date.now());
         return;
       case 'event':
-        store.pageUpdate(message.topic, message.seq, message.event, message.data, Date.now());
+        store.pageUpdate(message.topic, message.seq, message.event, message.data, Date.now(), travel.timeline(message.topic)?.base.position.epoch);
         return travel.record(message);
       case 'snapshot':
         store.pageTopic(message.topic);

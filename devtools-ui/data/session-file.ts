@@ -71,7 +71,7 @@ export function readSession(text: string): SessionFile {
     }
   }
   for (const record of [...file.publishes!, ...file.pageUpdates!]) {
-    if (typeof record.topic !== 'string' || typeof record.seq !== 'number') {
+    if (typeof record.topic !== 'string' || typeof record.seq !== 'number' || (record.epoch !== undefined && typeof record.epoch !== 'string')) {
       throw new SessionFileError('MALFORMED', 'An event in the session has no topic or sequence number; the file was changed or cut short');
     }
   }
