@@ -18,7 +18,7 @@ import type { LiveStore } from './stream.js';
 import { RpcError } from './rpc-error.js';
 import { liveSocket } from './page-socket.js';
 import { signal, type Readable } from './store.js';
-import type { BinaryInput, ChannelPublisher } from './stubs.js';
+import type { BinaryInput, ChannelPublisher, CursorShare } from './stubs.js';
 
 export { RpcError };
 export type { LiveStore, StreamStatus } from './stream.js';
@@ -26,7 +26,7 @@ export type { Loaded, LoadEvent } from '../ssr-contract.js';
 export type { CursorEntry } from '../server/kinds/cursor.js';
 export type { Readable, Subscriber, Unsubscriber } from './store.js';
 export type { ConnectionStatus, ConnectionState } from './status.js';
-export type { BinaryInput, ChannelPublisher } from './stubs.js';
+export type { BinaryInput, ChannelPublisher, CursorShare } from './stubs.js';
 export { configure } from './page-socket.js';
 export { history } from './history.js';
 export type { History, HistoryEvent, HistoryOptions, HistoryState } from './history.js';
@@ -47,10 +47,12 @@ interface ClientTypes<T> {
   derived: T extends LiveDerived<infer Args, infer Value, infer Dynamic> ? StoreExport<Args, LiveStore<Awaited<Value>>, Dynamic> : never;
   aggregate: T extends LiveAggregate<infer Value> ? LiveStore<Value> : never;
   binary: T extends LiveBinary<infer Args, infer Result> ? (data: BinaryInput, ...args: Args) => Promise<BinaryResult<Awaited<Result>>> : never;
-  channel: T extends LiveChannel<infer Args, infer Message, infer Merge, infer Dynamic>
-    ? StoreExport<Args, LiveStore<ChannelValue<Message, Merge>> & ChannelPublisher<Message>, Dynamic>
+  channel: T extends LiveChannel<infer Args, infer Message, infer Merge, infer Dynamic, infer Profile>
+    ? StoreExport<Args, LiveStore<ChannelValue<Message, Merge, Profile>> & ChannelPublisher<Message>, Dynamic>
     : never;
-  room: T extends LiveRoom<infer Data, infer Member, infer Actions> ? (roomId: string) => RoomClient<Awaited<Data>, Awaited<Member>, Actions> : never;
+  room: T extends LiveRoom<infer Data, infer Member, infer Actions, infer Profile>
+    ? (roomId: string) => RoomClient<Awaited<Data>, Awaited<Member>, Actions, Profile>
+    : never;
 }
 
 /** Fails to compile while a kind with a client export has no entry in ClientTypes. */
@@ -59,17 +61,35 @@ type EveryClientKind<Types extends Record<ClientKind, unknown>> = Types;
 /** The client side of a server export: what `$live/x` exports for it. */
 export type Client<T> = T extends { readonly [HANDLER]: infer Kind extends ClientKind } ? EveryClientKind<ClientTypes<T>>[Kind] : never;
 
-/** What a room export returns for one room id. */
-export type RoomClient<Data, Member, Actions> = {
+/**
+ * What a room export returns for one room id. Members and cursors are keyed by who they are:
+ * `user:<id>` for a signed-in user (the `id` `upgrade` returned), `connection:<connectionId>`
+ * for a guest tab. With the room's `select`, presence entries are `{ key, user }` and cursor
+ * entries `{ key, data, user }`, `user` being the profile `select` returned.
+ */
+export type RoomClient<Data, Member, Actions, Profile = undefined> = {
   readonly id: string;
   /** The room's data, folded by its merge. */
   readonly data: LiveStore<Data>;
   /** Everyone in the room, one entry per user. Subscribing to it is what enters the room. */
   readonly presence: LiveStore<Member[]>;
-  /** The latest cursor of each user who moved one (subscribe before moving yours). */
-  readonly cursors: LiveStore<CursorEntry[]>;
-  /** Sends this user's cursor (throttled by the server). */
+  /**
+   * The same members as `presence`, watched without entering: this page is not counted and no
+   * join hook runs for it. For a list of rooms that shows how many are in each.
+   */
+  readonly watch: LiveStore<Member[]>;
+  /**
+   * Every cursor in the room, one frame per server tick carrying all that moved. Subscribing
+   * also lets this page move its own (`moveCursor`); it leaves when the subscription ends.
+   */
+  readonly cursors: LiveStore<CursorEntry<unknown, Profile>[]>;
+  /** Sends this user's cursor; needs a subscription to `cursors` or an active `shareCursor()`. */
   moveCursor(position: unknown): Promise<void>;
+  /**
+   * Shares this user's cursor without receiving the others' (a bot, a small screen): the cursor
+   * is listed from its first `move` until `stop()` or the socket closing.
+   */
+  shareCursor(): CursorShare;
 } & {
   readonly [K in keyof Actions]: Actions[K] extends (ctx: any, ...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
 };

@@ -65,19 +65,77 @@ export function __channelFactory(path: string): (...args: unknown[]) => LiveStor
 }
 
 /** Names a room object answers itself; every other string property is one of its actions. */
-const ROOM_FIELDS = new Set(['id', 'data', 'presence', 'cursors', 'moveCursor']);
+const ROOM_FIELDS = new Set(['id', 'data', 'presence', 'watch', 'cursors', 'moveCursor', 'shareCursor']);
+
+/** A cursor shared without receiving the others' (a room's `shareCursor()`). */
+export interface CursorShare {
+  /** Moves this user's cursor; resolves once the server took it (its first frame shows it). */
+  move(position: unknown): Promise<void>;
+  /** Stops sharing: the cursor leaves the room unless another tab of the user still holds it. */
+  stop(): void;
+}
+
+/** What `shareCursor` needs of a part's store: its value and its status. */
+type PartStore = LiveStore<unknown>;
 
 /**
- * The object a room id gives: `id`, its three stores (made by `part`), `moveCursor`, and an
- * action for every other name, each calling the room through `call` (arguments after the id).
+ * Shares the cursor through a send-only subscription (`share`): while it lasts the server lists
+ * the cursor, and it receives nothing. A move waits for that subscription to be in place.
+ */
+function shareCursor(share: PartStore, move: (position: unknown) => Promise<unknown>): CursorShare {
+  let stopped = false;
+  const waiting: { resolve(): void; reject(error: unknown): void }[] = [];
+  const stopValue = share.subscribe(() => {});
+  let status = 'idle';
+  const stopStatus = share.status.subscribe((now) => {
+    status = now;
+    if (now === 'loading') return;
+    for (const wait of waiting.splice(0)) {
+      if (now === 'error') wait.reject(errorOf(share));
+      else wait.resolve();
+    }
+  });
+  const ready = (): Promise<void> => {
+    if (status !== 'loading') return status === 'error' ? Promise.reject(errorOf(share)) : Promise.resolve();
+    return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
+  };
+  return {
+    async move(position) {
+      if (stopped) throw new RpcError('STOPPED', 'This cursor share was stopped; call room.shareCursor() again to share the cursor');
+      await ready();
+      await move(position);
+    },
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      stopStatus();
+      stopValue();
+      for (const wait of waiting.splice(0)) wait.reject(new RpcError('STOPPED', 'The cursor share was stopped'));
+    }
+  };
+}
+
+function errorOf(store: PartStore): RpcError {
+  let error: RpcError | null = null;
+  store.error.subscribe((value) => (error = value))();
+  return error ?? new RpcError('INTERNAL', 'The cursor share was refused');
+}
+
+/**
+ * The object a room id gives: `id`, its stores (made by `part`), `moveCursor`, `shareCursor`,
+ * and an action for every other name, each calling the room through `call` (arguments after
+ * the id).
  */
 export function roomObject(id: string, part: (name: string) => unknown, call: (...args: unknown[]) => Promise<unknown>): unknown {
+  const moveCursor = (position: unknown) => call('~cursor', position);
   const fields: Record<string, unknown> = {
     id,
     data: part('data'),
     presence: part('presence'),
+    watch: part('watch'),
     cursors: part('cursors'),
-    moveCursor: (position: unknown) => call('~cursor', position)
+    moveCursor,
+    shareCursor: () => shareCursor(part('share-cursor') as PartStore, moveCursor)
   };
   const actions = new Map<string, (...args: unknown[]) => Promise<unknown>>();
   return new Proxy(fields, {

@@ -82,6 +82,8 @@ describe('cluster presence', () => {
     const jan = await cluster.connect(a.url('jan'));
     await jan.subscribe('app/lobby', ['main', 'cursors']);
     expect((await jan.call('app/lobby', 'main', '~cursor', { x: 10, y: 20 })).t).toBe('result');
+    // The move leaves in the room's next frame, and is written to Redis with it.
+    await jan.next((m) => m.t === 'event' && m.event === 'moves');
     const kim = await cluster.connect(b.url('kim'));
     const snapshot = (await kim.subscribe('app/lobby', ['main', 'cursors'])) as { t: string; data: { key: string; data: unknown }[] };
     expect(snapshot.data).toEqual([{ key: 'user:jan', data: { x: 10, y: 20 } }]);

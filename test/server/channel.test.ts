@@ -72,26 +72,36 @@ describe('live.channel', () => {
 });
 
 describe('cursor channels', () => {
-  it('keep the latest position per user, throttled, and drop it when the user leaves', async () => {
-    const pointers = live.channel('pointers', { merge: 'cursor', publish: true, throttle: 10_000 });
+  it('keep the latest position per user, one frame per tick, and drop it when the user leaves', async () => {
+    const pointers = live.channel('pointers', { merge: 'cursor', publish: true, tick: 10_000 });
     server = await startServer({ modules: [module('board', { pointers })], hooks });
     const ann = await TestClient.connect(server.url, asUser('ann'));
     const bob = await TestClient.connect(server.url, asUser('bob'));
     expect(await ann.subscribe('board/pointers')).toMatchObject({ t: 'snapshot', data: [], merge: { merge: 'cursor', key: 'key' } });
     await bob.subscribe('board/pointers');
-    // The first move goes out at once; the burst after it is held for the window (10 s here).
+    // The first frame goes out at once; what moves after it waits for the next tick (10 s here).
     await ann.call('board/pointers', [], 'move', { x: 1 });
+    expect(await bob.next((m) => m.t === 'event')).toMatchObject({ event: 'moves', data: [{ key: 'user:ann', data: { x: 1 } }] });
     await ann.call('board/pointers', [], 'move', { x: 2 });
     await ann.call('board/pointers', [], 'move', { x: 3 });
-    expect(await bob.next((m) => m.t === 'event')).toMatchObject({ event: 'move', data: { key: 'user:ann', data: { x: 1 } } });
-    expect(bob.events('pointers')).toEqual([]);
-    // A late subscriber gets the positions in its snapshot.
+    // A late subscriber gets the positions sent so far in its snapshot; the held ones are not sent yet.
     const cid = await TestClient.connect(server.url, asUser('cid'));
-    expect(await cid.subscribe('board/pointers')).toMatchObject({ data: [{ key: 'user:ann', data: { x: 1 } }] });
+    expect(await cid.subscribe('board/pointers')).toMatchObject({ data: [{ key: 'user:ann', data: { x: 3 } }] });
+    expect(bob.events('pointers')).toEqual([]);
     ann.close();
     expect(await bob.next((m) => m.t === 'event' && m.event === 'leave')).toMatchObject({ data: { key: 'user:ann' } });
     bob.close();
     cid.close();
+  });
+
+  it('show the profile select returns on each entry, and still read the old throttle option as the tick', async () => {
+    const pointers = live.channel('pointers', { merge: 'cursor', publish: true, throttle: 0, select: (user) => ({ name: (user as { id: string }).id.toUpperCase() }) });
+    server = await startServer({ modules: [module('board', { pointers })], hooks });
+    const ann = await TestClient.connect(server.url, asUser('ann'));
+    await ann.subscribe('board/pointers');
+    await ann.call('board/pointers', [], 'move', { x: 1 });
+    expect(await ann.next((m) => m.t === 'event')).toMatchObject({ event: 'moves', data: [{ key: 'user:ann', data: { x: 1 }, user: { name: 'ANN' } }] });
+    ann.close();
   });
 
   it('refuse moves from a user who is not subscribed, and events other than move', async () => {

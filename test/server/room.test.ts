@@ -104,7 +104,7 @@ describe('live.room', () => {
     expect(await ann.next(isEvent('@room:collab/board:r1:data', 'created'))).toMatchObject({ data: { text: 'hi all' } });
     expect(await bob.call('collab/board', 'r1', 'moveCursor', 1)).toMatchObject({ t: 'error', code: 'UNKNOWN_PATH' });
     expect(await bob.call('collab/board', 'r1', '~cursor', { x: 5, y: 6 })).toMatchObject({ t: 'result' });
-    expect(await ann.next(isEvent('@room:collab/board:r1:cursors', 'move'))).toMatchObject({ data: { key: 'user:bob', data: { x: 5, y: 6 } } });
+    expect(await ann.next(isEvent('@room:collab/board:r1:cursors', 'moves'))).toMatchObject({ data: [{ key: 'user:bob', data: { x: 5, y: 6 } }] });
 
     bob.close();
     expect(await ann.next(isEvent('@room:collab/board:r1:presence', 'leave'))).toMatchObject({ data: { id: 'bob' } });

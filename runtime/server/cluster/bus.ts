@@ -77,20 +77,19 @@ export interface PresenceBus {
   onExpired(listener: (gone: PresenceGone) => void): void;
 }
 
-/** A cursor shown on a topic, as the bus keeps it. */
+/** A cursor shown on a topic, as the bus keeps it: its entry as subscribers see it. */
 export interface CursorShown {
   topic: string;
-  key: string;
-  data: unknown;
+  entry: { key: string; data: unknown; user?: unknown };
 }
 
 export interface CursorBus {
-  /** `key`'s cursor on `topic` is at `data` (shown by this instance). */
-  set(topic: string, key: string, data: unknown): Promise<void>;
+  /** The cursors of one frame on `topic` are at these entries (shown by this instance): one round trip for all. */
+  set(topic: string, entries: readonly CursorShown['entry'][]): Promise<void>;
   /** `key`'s cursor left `topic` on this instance. */
   remove(topic: string, key: string): Promise<void>;
   /** Every cursor shown on `topic`, over every instance. */
-  list(topic: string): Promise<{ key: string; data: unknown }[]>;
+  list(topic: string): Promise<CursorShown['entry'][]>;
   /** Where cursors of expired instances go (once, on the instance that found them). */
   onExpired(listener: (gone: CursorShown) => void): void;
 }

@@ -131,19 +131,18 @@ export class RedisBus implements ClusterBus {
     };
     const cursorKeys = (topic: string) => [this.key(`c:${topic}`), this.key(`ch:${this.instance}`)];
     this.cursors = {
-      set: async (topic, key, data) => {
-        await run(this.client, CURSOR_SET, cursorKeys(topic), [key, stringify(data), topic + SEPARATOR + key, CURSOR_TTL_MS]);
+      set: async (topic, entries) => {
+        if (entries.length === 0) return;
+        const args: (string | number)[] = [CURSOR_TTL_MS];
+        for (const entry of entries) args.push(entry.key, stringify(entry), topic + SEPARATOR + entry.key);
+        await run(this.client, CURSOR_SET, cursorKeys(topic), args);
       },
       remove: async (topic, key) => {
         await run(this.client, CURSOR_REMOVE, cursorKeys(topic), [key, topic + SEPARATOR + key]);
       },
       list: async (topic) => {
-        const flat = await this.client.sendCommand<string[]>(['HGETALL', this.key(`c:${topic}`)]);
-        const entries: { key: string; data: unknown }[] = [];
-        // RESP2 answers a flat list; RESP3 a map.
-        const pairs = Array.isArray(flat) ? flat : Object.entries(flat as Record<string, string>).flat();
-        for (let i = 0; i < pairs.length; i += 2) entries.push({ key: pairs[i]!, data: parse(pairs[i + 1]!) });
-        return entries;
+        const values = await this.client.sendCommand<string[]>(['HVALS', this.key(`c:${topic}`)]);
+        return values.map((value) => parse(value) as CursorShown['entry']);
       },
       onExpired: (listener) => {
         this.cursorsExpired.push(listener);
@@ -261,7 +260,7 @@ export class RedisBus implements ClusterBus {
         [instance, this.options.prefix]
       )) as [string[], string[]];
       for (let i = 0; i < cursors.length; i += 3) {
-        const shown: CursorShown = { topic: cursors[i]!, key: cursors[i + 1]!, data: parse(cursors[i + 2]!) };
+        const shown: CursorShown = { topic: cursors[i]!, entry: parse(cursors[i + 2]!) as CursorShown['entry'] };
         for (const listener of this.cursorsExpired) listener(shown);
       }
       for (let i = 0; i < gone.length; i += 4) {

@@ -151,13 +151,15 @@ end
 return {gone, cursors}`;
 
 /**
- * Shows a cursor. KEYS: the topic's cursors hash, this instance's cursor holdings hash.
- * ARGV: key, data, topic NUL key, ttl ms.
+ * Shows the cursors of one frame. KEYS: the topic's cursors hash (key -> entry), this instance's
+ * cursor holdings hash. ARGV: ttl ms, then for each cursor: key, entry, topic NUL key.
  */
 export const CURSOR_SET = `
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
-redis.call('HSET', KEYS[2], ARGV[3], 1)
+for i = 2, #ARGV, 3 do
+  redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+  redis.call('HSET', KEYS[2], ARGV[i + 2], 1)
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 1`;
 
 /** Removes a cursor. KEYS and ARGV as for CURSOR_SET (without data and ttl). */

@@ -5,15 +5,16 @@
  *
  *   merge 'set' (default)  the store holds the last message's data
  *   merge 'latest'         the last `max` messages' data
- *   merge 'cursor'         the latest position per user, throttled; clients publish 'move'
+ *   merge 'cursor'         the latest position per user, one frame per channel per `tick` ms
+ *                          carrying every cursor that moved; clients publish 'move'
  */
 import type { Awaitable } from '../../awaitable.js';
 import type { MergeOptions } from '../../protocol.js';
-import type { LiveContext } from '../context.js';
+import type { LiveContext, LiveUser } from '../context.js';
 import { LiveError } from '../errors.js';
 import { HANDLER } from '../handler-tag.js';
 import type { SubscriptionStart } from '../subscribable.js';
-import { CursorTracker, type CursorEntry } from './cursor.js';
+import { CursorTracker, cursorLimits, type CursorEntry } from './cursor.js';
 import { identityOf } from './identity.js';
 import { checkStaticTopic, userTopicFunction } from '../topic-names.js';
 import type { ActivationHost } from '../handlers.js';
@@ -31,18 +32,24 @@ export interface ChannelOptions<Message = unknown> {
    * (return false to refuse with FORBIDDEN; throw a LiveError to refuse with its code).
    */
   publish?: boolean | ((ctx: LiveContext, event: string, data: Message) => Awaitable<boolean | void>);
-  /** Cursor channels: least ms between two positions sent for one user. Default 50. */
+  /** Cursor channels: least ms between two frames; each carries every cursor that moved. Default 16. */
+  tick?: number;
+  /** Cursor channels: largest position a client may send, in characters of its JSON. Default 1024. */
+  maxBytes?: number;
+  /** Cursor channels: what each entry shows of its mover (`{ key, data, user }`); see live.room's `select`. */
+  select?: (user: LiveUser, ctx: LiveContext) => unknown;
+  /** @deprecated Cursors are coalesced per channel now: `throttle` is read as `tick`. */
   throttle?: number;
 }
 
 /** What the client's store holds for each merge. */
-export type ChannelValue<Message, Merge extends ChannelMerge> = Merge extends 'latest'
+export type ChannelValue<Message, Merge extends ChannelMerge, Profile = undefined> = Merge extends 'latest'
   ? Message[]
   : Merge extends 'cursor'
-    ? CursorEntry<Message>[]
+    ? CursorEntry<Message, Profile>[]
     : Message;
 
-export interface LiveChannel<Args extends unknown[], Message, Merge extends ChannelMerge, Dynamic extends boolean> {
+export interface LiveChannel<Args extends unknown[], Message, Merge extends ChannelMerge, Dynamic extends boolean, Profile = undefined> {
   readonly [HANDLER]: 'channel';
   readonly topic: string | ((ctx: LiveContext, ...args: Args) => string);
   readonly init: (ctx: LiveContext, ...args: Args) => unknown;
@@ -51,7 +58,7 @@ export interface LiveChannel<Args extends unknown[], Message, Merge extends Chan
   join?(subscription: SubscriptionStart): () => void;
   activate(host: ActivationHost): () => void;
   call(ctx: LiveContext, args: unknown[]): Promise<void>;
-  readonly __types?: { args: Args; message: Message; merge: Merge; dynamic: Dynamic };
+  readonly __types?: { args: Args; message: Message; merge: Merge; dynamic: Dynamic; profile: Profile };
 }
 
 const MAX_EVENT_LENGTH = 64;
@@ -60,16 +67,17 @@ const MERGES: readonly ChannelMerge[] = ['set', 'latest', 'cursor'];
 /** The message type a `publish` check names (`data: Message`); unknown without one. */
 type MessageOf<Options> = Options extends { publish: (ctx: LiveContext, event: string, data: infer Message) => unknown } ? Message : unknown;
 type MergeOf<Options> = Options extends { merge: infer Merge extends ChannelMerge } ? Merge : 'set';
+type ProfileOf<Options> = Options extends { select: (...args: any[]) => infer Profile } ? Profile : undefined;
 
 // One signature (see topic-arg.ts): a misspelled option is reported on that option.
 function channel<Topic extends TopicArg, const Options extends ChannelOptions<any> = {}>(
   topic: Topic,
   options?: Options & ExactOptions<Options, ChannelOptions>
-): LiveChannel<TopicArgs<Topic>, MessageOf<Options>, MergeOf<Options>, IsDynamic<Topic>>;
+): LiveChannel<TopicArgs<Topic>, MessageOf<Options>, MergeOf<Options>, IsDynamic<Topic>, ProfileOf<Options>>;
 function channel(
   topic: string | ((ctx: LiveContext, ...args: unknown[]) => string),
   options: ChannelOptions = {}
-): LiveChannel<unknown[], unknown, ChannelMerge, boolean> {
+): LiveChannel<unknown[], unknown, ChannelMerge, boolean, unknown> {
   if (typeof topic !== 'string' && typeof topic !== 'function') {
     throw new TypeError('live.channel: the topic must be a string or a function of the arguments');
   }
@@ -77,13 +85,13 @@ function channel(
   if (!MERGES.includes(merge)) throw new TypeError(`live.channel: merge must be one of ${MERGES.join(', ')}; got ${JSON.stringify(merge)}`);
   const max = options.max ?? 50;
   if (!Number.isInteger(max) || max < 1) throw new TypeError(`live.channel: max must be a positive integer; got ${max}`);
-  const throttle = options.throttle ?? 50;
-  if (!Number.isFinite(throttle) || throttle < 0) throw new TypeError(`live.channel: throttle must be a number of ms; got ${throttle}`);
   const allowed = options.publish ?? false;
   if (typeof allowed !== 'boolean' && typeof allowed !== 'function') {
     throw new TypeError('live.channel: publish must be true, false or a function (ctx, event, data) => boolean');
   }
-  const cursors = merge === 'cursor' ? new CursorTracker(throttle) : undefined;
+  const cursors = merge === 'cursor' ? new CursorTracker(cursorLimits(options, 'live.channel')) : undefined;
+  const select = options.select;
+  if (select !== undefined && typeof select !== 'function') throw new TypeError('live.channel: select must be a function (user, ctx) => the public profile');
   const checked = typeof topic === 'string' ? checkStaticTopic(topic, 'live.channel') : userTopicFunction(topic);
   const topicOf = (ctx: LiveContext, args: readonly unknown[]): string => {
     const name = typeof checked === 'string' ? checked : checked(ctx, ...args);
@@ -93,7 +101,7 @@ function channel(
   /** Set while registered: whether another module declares a topic (clients may not publish there). */
   let ownedElsewhere: ((topic: string) => boolean) | undefined;
 
-  const handler: LiveChannel<unknown[], unknown, ChannelMerge, boolean> = {
+  const handler: LiveChannel<unknown[], unknown, ChannelMerge, boolean, unknown> = {
     [HANDLER]: 'channel',
     topic: checked,
     init: (ctx, ...args) => (merge === 'latest' ? [] : merge === 'cursor' ? cursors!.list(topicOf(ctx, args)) : undefined),
@@ -128,7 +136,7 @@ function channel(
       }
     }
   };
-  if (cursors) handler.join = ({ ctx, topic: name }) => cursors.attach(name, identityOf(ctx), ctx.publish);
+  if (cursors) handler.join = ({ ctx, topic: name }) => cursors.attach(name, identityOf(ctx), ctx.publish, select?.(ctx.user, ctx));
   return handler;
 }
 

@@ -102,6 +102,8 @@ export function presenceParts(
 ): {
   join(subscription: SubscriptionStart): () => void;
   init(ctx: LiveContext, topic: string, args: readonly unknown[]): Promise<unknown[]>;
+  /** Everyone present on `topic`, for a watcher who does not enter (in a cluster, of every instance). */
+  list(topic: string): Promise<unknown[]>;
 } {
   const slots = new WeakMap<LiveContext, Slot>();
   const left = (ctx: LiveContext, data: unknown, topic: string, args: readonly unknown[]) => {
@@ -147,16 +149,23 @@ export function presenceParts(
           hooks.onJoin?.(ctx, member, topic, args);
         }
       }
-      if (cluster) {
-        try {
-          return await cluster.presence.list(topic);
-        } catch {
-          // Redis unreachable: the members this instance knows.
-        }
-      }
-      return tracker.list(topic);
-    }
+      return listOf(tracker, topic);
+    },
+    list: (topic) => listOf(tracker, topic)
   };
+}
+
+/** Everyone present on `topic`: over the cluster when there is one, else (or while Redis is away) here. */
+async function listOf(tracker: PresenceTracker, topic: string): Promise<unknown[]> {
+  const cluster = currentCluster();
+  if (cluster) {
+    try {
+      return await cluster.presence.list(topic);
+    } catch {
+      // Redis unreachable: the members this instance knows.
+    }
+  }
+  return tracker.list(topic);
 }
 
 /** Enters this instance's first reference in the cluster: true when no instance held the member before (or Redis is away). */

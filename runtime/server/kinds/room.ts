@@ -3,22 +3,28 @@
  *
  * - `data`: a stream like live.stream (init, merge), published to with `ctx.room.publish`;
  * - `presence`: who is in the room, one entry per user however many tabs (join/leave hooks);
- * - `cursors`: the latest cursor per user, throttled (unless `cursors: false`);
+ *   `watch` lists the same members without entering (a home page's "3 here");
+ * - `cursors`: the latest cursor per user, coalesced into one frame per room per tick (unless
+ *   `cursors: false`); `share-cursor` lets a client move its own without receiving the others';
  * - `actions`: functions the client calls as `room.<action>(...)`, with `ctx.room` set.
  *
+ * With `select`, presence and cursor entries carry each member's public profile, under the same
+ * key: `user:<id>` for a signed-in user, `connection:<connectionId>` for a guest (identity.ts).
+ *
  * On the wire a room is one registry entry: subscriptions name the part
- * (`[roomId, 'data' | 'presence' | 'cursors']`) and calls the action (`[roomId, action, ...args]`).
- * Topics are `room:<module/export>:<roomId>:<part>`.
+ * (`[roomId, 'data' | 'presence' | 'watch' | 'cursors' | 'share-cursor']`) and calls the action
+ * (`[roomId, action, ...args]`). Topics are `room:<module/export>:<roomId>:<part>`; `watch`
+ * follows the presence topic.
  */
 import type { Awaitable } from '../../awaitable.js';
 import { describeValue, type MergeOptions, type MergeStrategy } from '../../protocol.js';
-import type { LiveContext } from '../context.js';
+import type { LiveContext, LiveUser } from '../context.js';
 import { LiveError } from '../errors.js';
 import { HANDLER } from '../handler-tag.js';
 import { runtimeTopic } from '../topic-names.js';
 import type { ActivationHost } from '../handlers.js';
 import type { SubscriptionStart } from '../subscribable.js';
-import { CursorTracker } from './cursor.js';
+import { CursorTracker, cursorLimits } from './cursor.js';
 import { identityOf } from './identity.js';
 import { PresenceTracker, presenceParts } from './presence.js';
 
@@ -33,17 +39,46 @@ export interface RoomContext extends LiveContext {
 
 export type RoomAction = (ctx: RoomContext, ...args: any[]) => unknown;
 
-export interface RoomConfig<Data, Member, Actions extends Record<string, RoomAction>> {
+/**
+ * A room member as presence lists them when the room has `select`: `key` is who they are
+ * (`user:<id>` for a signed-in user, `connection:<connectionId>` for a guest tab), `user` what
+ * `select` made public of them. Cursor entries carry the same `key` and `user`.
+ */
+export interface RoomMember<Profile> {
+  key: string;
+  user: Profile;
+}
+
+export interface RoomCursorOptions {
+  /** Least ms between two cursor frames of one room; each frame carries every cursor that moved. Default 16 (about 60 a second). */
+  tick?: number;
+  /** Largest cursor position a client may send, in characters of its JSON. Default 1024. */
+  maxBytes?: number;
+  /** @deprecated Cursors are coalesced per room now: `throttle` is read as `tick`. */
+  throttle?: number;
+}
+
+export interface RoomConfig<Data, Member, Actions extends Record<string, RoomAction>, Profile> {
   /** The room's data: its first value for a subscriber. */
   init: (ctx: LiveContext, roomId: string) => Awaitable<Data>;
   /** How `ctx.room.publish` events fold into data. Default `crud`. */
   merge?: Exclude<MergeStrategy, 'presence' | 'cursor'>;
   key?: string;
   max?: number;
-  /** Who a member is: an object with an `id` (default `{ id }` from the user or connection). */
+  /**
+   * Who a member is: an object with an `id` (default `{ id }`, the member's key: `user:<id>` or
+   * `connection:<connectionId>`). Use `select` instead for a public profile on presence and
+   * cursors alike; a room takes one or the other.
+   */
   presence?: (ctx: LiveContext, roomId: string) => Awaitable<Member>;
-  /** Cursors, throttled to one position per user every `throttle` ms (default 50); `false` for none. */
-  cursors?: boolean | { throttle?: number };
+  /**
+   * What each member shows the others, on presence entries (`{ key, user }`) and cursor entries
+   * (`{ key, data, user }`) alike: runs once per subscription with the connection's user (what
+   * `upgrade` returned; `null` for a guest) and its ctx. Keep it to what every member may see.
+   */
+  select?: (user: LiveUser, ctx: LiveContext) => Profile;
+  /** Cursors, coalesced to one frame per room every `tick` ms (default 16); `false` for none. */
+  cursors?: boolean | RoomCursorOptions;
   /** Functions the client calls as `room(id).<name>(...args)`; `ctx.room` is the room. */
   actions?: Actions & { [K in keyof Actions]: RoomAction };
   /** A member entered (their first tab joined). */
@@ -52,9 +87,9 @@ export interface RoomConfig<Data, Member, Actions extends Record<string, RoomAct
   onLeave?: (ctx: RoomContext, member: Member) => void;
 }
 
-export type RoomPart = 'data' | 'presence' | 'cursors';
+export type RoomPart = 'data' | 'presence' | 'watch' | 'cursors' | 'share-cursor';
 
-export interface LiveRoom<Data, Member, Actions extends Record<string, RoomAction>> {
+export interface LiveRoom<Data, Member, Actions extends Record<string, RoomAction>, Profile = undefined> {
   readonly [HANDLER]: 'room';
   readonly topic: (ctx: LiveContext, roomId: string, part: RoomPart) => string;
   readonly init: (ctx: LiveContext, roomId: string, part: RoomPart) => Promise<unknown>;
@@ -64,12 +99,14 @@ export interface LiveRoom<Data, Member, Actions extends Record<string, RoomActio
   join(subscription: SubscriptionStart): (() => void) | void;
   call(ctx: LiveContext, args: unknown[]): Promise<unknown>;
   activate(host: ActivationHost): () => void;
-  readonly __types?: { data: Data; member: Member; actions: Actions };
+  readonly __types?: { data: Data; member: Member; actions: Actions; profile: Profile };
 }
 
 /** The action name a client's cursor moves use; not a JavaScript identifier, so no action can take it. */
 export const CURSOR_ACTION = '~cursor';
-const PARTS: ReadonlySet<string> = new Set(['data', 'presence', 'cursors']);
+const PARTS: ReadonlySet<string> = new Set<RoomPart>(['data', 'presence', 'watch', 'cursors', 'share-cursor']);
+/** What the client's room object answers itself (runtime/client/stubs.ts): no action may take these names. */
+const RESERVED_NAMES: ReadonlySet<string> = new Set(['id', 'data', 'presence', 'watch', 'cursors', 'moveCursor', 'shareCursor', 'then', 'toJSON']);
 const MAX_ROOM_ID = 128;
 
 function roomId(value: unknown): string {
@@ -79,28 +116,38 @@ function roomId(value: unknown): string {
   return value;
 }
 
-export function room<Data, Member = { id: string }, Actions extends Record<string, RoomAction> = {}>(
-  config: RoomConfig<Data, Member, Actions>
-): LiveRoom<Data, Member, Actions> {
+/** Presence entries: `presence`'s member, `{ key, user }` with `select`, else `{ id }`. */
+type MemberOf<Member, Profile> = [Profile] extends [undefined] ? Member : RoomMember<Profile>;
+
+export function room<Data, Member = { id: string }, Actions extends Record<string, RoomAction> = {}, Profile = undefined>(
+  config: RoomConfig<Data, Member, Actions, Profile>
+): LiveRoom<Data, MemberOf<Member, Profile>, Actions, Profile> {
   if (typeof config !== 'object' || config === null || typeof config.init !== 'function') {
     throw new TypeError('live.room(config): config.init must be a function (ctx, roomId) => the room data');
   }
   const merge = config.merge ?? 'crud';
   if (!['crud', 'latest', 'set'].includes(merge)) throw new TypeError(`live.room: merge must be crud, latest or set; got ${JSON.stringify(merge)}`);
+  const select = config.select;
+  if (select !== undefined && typeof select !== 'function') throw new TypeError('live.room: select must be a function (user, ctx) => the public profile');
+  if (select && config.presence) {
+    throw new TypeError('live.room: give presence or select, not both (select makes presence entries { key, user } with the profile it returns)');
+  }
   const dataOptions: MergeOptions = { merge, key: config.key ?? 'id', max: config.max ?? 50 };
-  const presenceOptions: MergeOptions = { merge: 'presence', key: 'id', max: 50 };
+  const presenceOptions: MergeOptions = { merge: 'presence', key: select ? 'key' : 'id', max: 50 };
   const cursorOptions: MergeOptions = { merge: 'cursor', key: 'key', max: 50 };
+  const shareOptions: MergeOptions = { merge: 'set', key: 'id', max: 50 };
   const actions = new Map<string, RoomAction>();
   for (const [name, action] of Object.entries(config.actions ?? {})) {
     if (typeof action !== 'function') throw new TypeError(`live.room: action ${name} must be a function`);
+    if (RESERVED_NAMES.has(name)) throw new TypeError(`live.room: an action may not be named ${name}: the room object on the page uses that name; rename the action`);
     actions.set(name, action);
   }
-  const throttle = typeof config.cursors === 'object' ? (config.cursors.throttle ?? 50) : 50;
-  const cursors = config.cursors === false ? undefined : new CursorTracker(throttle);
+  const cursors =
+    config.cursors === false ? undefined : new CursorTracker(cursorLimits(typeof config.cursors === 'object' ? config.cursors : undefined, 'live.room'));
   let prefix = runtimeTopic('room', '?');
   let report: (error: unknown, where: string) => void = (error, where) => console.error(`[svelte-realtime] ${where}:`, error);
 
-  const topicOf = (id: string, part: RoomPart) => `${prefix}:${id}:${part}`;
+  const topicOf = (id: string, part: 'data' | 'presence' | 'cursors' | 'share-cursor') => `${prefix}:${id}:${part}`;
   const roomContext = (ctx: LiveContext, id: string): RoomContext => ({
     ...ctx,
     room: { id, publish: (event, data) => ctx.publish(topicOf(id, 'data'), event, data) }
@@ -114,33 +161,51 @@ export function room<Data, Member = { id: string }, Actions extends Record<strin
       report(error, `room ${name}`);
     }
   };
+  /** The member's public profile, from `select`; undefined without one. */
+  const profileOf = (ctx: LiveContext): unknown => (select ? select(ctx.user, ctx) : undefined);
   const presence = presenceParts(
     new PresenceTracker(),
-    'id',
-    (ctx: LiveContext, id: string) => (config.presence ? config.presence(ctx, id) : { id: identityOf(ctx) }),
+    select ? 'key' : 'id',
+    (ctx: LiveContext, id: string) =>
+      select ? { key: identityOf(ctx), user: select(ctx.user, ctx) } : config.presence ? config.presence(ctx, id) : { id: identityOf(ctx) },
     { onJoin: hook('onJoin'), onLeave: hook('onLeave') }
   );
 
   return {
     [HANDLER]: 'room',
     topic(_ctx, id, part) {
-      if (!PARTS.has(part)) throw new LiveError('MALFORMED', "A room subscription names its part: 'data', 'presence' or 'cursors'");
-      if (part === 'cursors' && !cursors) throw new LiveError('FORBIDDEN', 'This room has no cursors');
-      return topicOf(roomId(id), part);
+      if (typeof part !== 'string' || !PARTS.has(part)) {
+        throw new LiveError('MALFORMED', "A room subscription names its part: 'data', 'presence', 'watch', 'cursors' or 'share-cursor'");
+      }
+      if ((part === 'cursors' || part === 'share-cursor') && !cursors) throw new LiveError('FORBIDDEN', 'This room has no cursors');
+      return topicOf(roomId(id), part === 'watch' ? 'presence' : part);
     },
     async init(ctx, id, part) {
       if (part === 'data') return config.init(ctx, id);
       if (part === 'presence') return presence.init(ctx, topicOf(id, 'presence'), [id]);
+      if (part === 'watch') return presence.list(topicOf(id, 'presence'));
+      if (part === 'share-cursor') return null;
       return cursors!.list(topicOf(id, 'cursors'));
     },
     options: dataOptions,
     // Presence is rebuilt by joining again, so a reconnect always re-runs init.
     resumable: false,
-    optionsFor: (args) => (args[1] === 'presence' ? presenceOptions : args[1] === 'cursors' ? cursorOptions : dataOptions),
+    optionsFor: (args) =>
+      args[1] === 'presence' || args[1] === 'watch'
+        ? presenceOptions
+        : args[1] === 'cursors'
+          ? cursorOptions
+          : args[1] === 'share-cursor'
+            ? shareOptions
+            : dataOptions,
     join(subscription) {
       const part = subscription.args[1];
       if (part === 'presence') return presence.join(subscription);
-      if (part === 'cursors') return cursors!.attach(subscription.topic, identityOf(subscription.ctx), subscription.ctx.publish);
+      // A sender's subscription is on a topic nothing is published to: it holds the cursor, and receives nothing.
+      if (part === 'cursors' || part === 'share-cursor') {
+        const { ctx } = subscription;
+        return cursors!.attach(topicOf(subscription.args[0] as string, 'cursors'), identityOf(ctx), ctx.publish, profileOf(ctx));
+      }
     },
     async call(ctx, args) {
       const [rawId, name, ...rest] = args;
@@ -148,7 +213,7 @@ export function room<Data, Member = { id: string }, Actions extends Record<strin
       if (name === CURSOR_ACTION) {
         if (!cursors) throw new LiveError('FORBIDDEN', 'This room has no cursors');
         if (!cursors.move(topicOf(id, 'cursors'), identityOf(ctx), rest[0], ctx.publish)) {
-          throw new LiveError('FORBIDDEN', "Subscribe to the room's cursors before moving yours");
+          throw new LiveError('FORBIDDEN', "Subscribe to the room's cursors, or share yours (room.shareCursor()), before moving it");
         }
         return undefined;
       }
