@@ -93,4 +93,31 @@ describe('cluster presence', () => {
     const late = await cluster.connect(b.url('lee'));
     expect(((await late.subscribe('app/lobby', ['main', 'cursors'])) as { data: unknown[] }).data).toEqual([]);
   }, 30_000);
+
+  it('carries the cursors of one frame to the other instances and Redis together, and lets a watcher on another instance see members without entering', async () => {
+    const [a, b] = await Promise.all([startInstance(cluster.redis, 'a'), startInstance(cluster.redis, 'b')]);
+    const movers = await Promise.all(['mo', 'ned'].map((id) => cluster.connect(a.url(id))));
+    for (const mover of movers) await mover.subscribe('app/lobby', ['crowd', 'share-cursor']);
+    const home = await cluster.connect(b.url('home'));
+    expect(await home.subscribe('app/lobby', ['crowd', 'watch'])).toMatchObject({ t: 'snapshot', data: [] });
+    const pat = await cluster.connect(b.url('pat'));
+    await pat.subscribe('app/lobby', ['crowd', 'cursors']);
+    await Promise.all(movers.map((mover, i) => mover.call('app/lobby', 'crowd', '~cursor', { i })));
+    const seen: { key: string }[] = [];
+    while (seen.length < 2) {
+      const frame = (await pat.next((m) => m.t === 'event' && m.event === 'moves')) as { data: { key: string }[] };
+      seen.push(...frame.data);
+    }
+    expect(seen.map((entry) => entry.key).sort()).toEqual(['user:mo', 'user:ned']);
+    const late = await cluster.connect(b.url('late'));
+    const snapshot = (await late.subscribe('app/lobby', ['crowd', 'cursors'])) as { data: { key: string; data: unknown }[] };
+    expect(snapshot.data.map((entry) => entry.key).sort()).toEqual(['user:mo', 'user:ned']);
+    // A member enters through A; the watcher on B sees the join, and is not a member itself.
+    const ann = await cluster.connect(a.url('ann'));
+    await ann.subscribe('app/lobby', ['crowd', 'presence']);
+    expect(await home.next((m) => m.t === 'event' && m.event === 'join')).toMatchObject({ data: { id: 'ann' } });
+    const db = await redisClient(cluster.redis);
+    expect(await db.lRange('db:joins', 0, -1)).toEqual(['ann']);
+    await db.close();
+  }, 30_000);
 });
