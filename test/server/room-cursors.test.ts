@@ -79,9 +79,10 @@ describe('room cursors', () => {
     // The crowd is simulated in process (1 000 sockets would swamp a small machine): each mover
     // is a member with its own user and connection, sharing its cursor as a socket would.
     const publish = (t: string, event: string, data: unknown) => runtime.publish(t, event, data);
-    const movers = Array.from({ length: 1000 }, (_, i): LiveContext => {
+    const movers = Array.from({ length: 1000 }, (_, i) => {
       const user = { id: `m${i}`, name: `M${i}` };
-      return { user: user as never, connectionId: `c${i}`, connection: `c${i}`, publish, signal: () => {}, throttle: () => {}, debounce: () => {} };
+      // What a room's cursors read of a ctx: the user, the connection and publish.
+      return { user, connectionId: `c${i}`, connection: `c${i}`, publish } as unknown as LiveContext;
     });
     const leaves = movers.map((ctx, i) => crowd.join({ path: 'collab/board', topic: `${TOPIC}:share-cursor`, ctx, args: ['r1', 'share-cursor'], id: i + 1 }));
     let round = 0;

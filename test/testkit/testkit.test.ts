@@ -10,6 +10,7 @@ import * as todos from './app/src/live/todos.js';
 import * as board from './app/src/live/board.js';
 import * as clock from './app/src/live/clock.js';
 import * as studio from './app/src/live/studio.js';
+import * as gallery from './app/src/live/gallery.js';
 import * as hooks from './app/src/hooks.ws.js';
 
 const modules = import.meta.glob('./app/src/live/**/*.ts', { eager: true });
@@ -132,6 +133,30 @@ describe('svelte-realtime/test', () => {
     expect(await reactions.next()).toEqual({ emoji: '👍' });
 
     expect(await ada.live(studio).echoBytes(new Uint8Array([1, 2, 3]), 'three')).toEqual({ label: 'three', length: 3 });
+  });
+
+  it('shares a cursor without receiving the others, watches presence without entering, and types the profiles', async () => {
+    const app = await start();
+    const ada = await app.connect({ user: { id: 'ada', name: 'Ada' } });
+    const bot = await app.connect({ user: { id: 'bot', name: 'Bot' } });
+    const home = await app.connect({ user: { id: 'home', name: 'Home' } });
+    const room = ada.live(gallery).gallery('g1');
+    const watch = home.live(gallery).gallery('g1').watch;
+    expect(await watch.next()).toEqual([]);
+    await room.presence.next();
+    expect(await watch.until((members) => members.length === 1)).toEqual([{ key: 'user:ada', user: { name: 'Ada', color: 'teal' } }]);
+    await room.cursors.next();
+    const share = bot.live(gallery).gallery('g1').shareCursor();
+    await share.move({ x: 1 });
+    const cursors = await room.cursors.until((list) => list.some((entry) => entry.key === 'user:bot'));
+    expect(cursors).toContainEqual({ key: 'user:bot', data: { x: 1 }, user: { name: 'Bot', color: 'teal' } });
+    expectTypeOf(cursors[0]!.user).toEqualTypeOf<{ name: string; color: string }>();
+    expectTypeOf(watch.value!).toEqualTypeOf<{ key: string; user: { name: string; color: string } }[]>();
+    share.stop();
+    await room.cursors.until((list) => !list.some((entry) => entry.key === 'user:bot'));
+    await expect(share.move({ x: 2 })).rejects.toMatchObject({ code: 'STOPPED' });
+    // The watcher was never a member.
+    expect(watch.value).toEqual([{ key: 'user:ada', user: { name: 'Ada', color: 'teal' } }]);
   });
 
   it('runs a cron job as its schedule would', async () => {
