@@ -10,13 +10,14 @@
 import { randomInt } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import { ErrorCode, PROTOCOL_VERSION, type ServerMessage } from '../protocol.js';
-import { encodeFrame, encodeMessage } from './frames.js';
+import { decodeFrame, encodeFrame, encodeMessage } from './frames.js';
 import type { LiveContext, LiveUser } from './context.js';
 import type { HandleErrorEvent } from './error-report.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import { batchVia, type PublishTogether } from './publish-batch.js';
 import { pacingVia, PublishPacing } from './publish-pacing.js';
 import { signalVia } from './signals.js';
-import type { TopicSubscriber } from './topics.js';
+import type { TopicFrame, TopicSubscriber } from './topics.js';
 
 export interface Subscription {
   id: number;
@@ -39,6 +40,8 @@ export interface ConnectionHost {
   wrote(bytes: number): void;
   /** Where ctx.throttle and ctx.debounce hold publishes (one per runtime). */
   readonly pacing: PublishPacing;
+  /** Runs a ctx.batch's publishes so each subscriber gets them in one frame (the runtime's Topics.together). */
+  readonly publishTogether: PublishTogether;
 }
 
 const consoleHost: ConnectionHost = {
@@ -46,7 +49,8 @@ const consoleHost: ConnectionHost = {
   limits: DEFAULT_LIMITS,
   logError: (error, where) => console.error(`[svelte-realtime] ${where}:`, error),
   wrote: () => {},
-  pacing: new PublishPacing()
+  pacing: new PublishPacing(),
+  publishTogether: (publishes) => publishes()
 };
 
 /** The code the close hook and the DevTools see for a connection cut for not reading. */
@@ -76,6 +80,21 @@ let lastEventBytes: Buffer = Buffer.alloc(0);
 const JSON_FRAME_START = `[${PROTOCOL_VERSION},`;
 let lastMerged: readonly string[] = [];
 let lastMergedBytes: Buffer = Buffer.alloc(0);
+let lastBatch: readonly string[] = [];
+let lastBatchFrame = '';
+
+/**
+ * One frame holding every message of a batch's frames when some carry rich values (devalue
+ * frames cannot be joined as text): decoded and encoded again as one. Every subscriber of the
+ * same topics gets the same frames, so it is built once for all.
+ */
+function richBatchFrame(frames: readonly string[]): string {
+  if (frames.length === lastBatch.length && frames.every((frame, i) => frame === lastBatch[i])) return lastBatchFrame;
+  const messages = frames.flatMap((frame) => decodeFrame(frame)) as ServerMessage[];
+  lastBatch = frames;
+  lastBatchFrame = encodeFrame(messages);
+  return lastBatchFrame;
+}
 
 /**
  * The UTF-8 bytes of one frame holding every message of `frames` (JSON event frames, in order).
@@ -103,7 +122,7 @@ function eventBytes(frame: string): Buffer {
 }
 
 /** What a ctx publishes with: all of it bound to one publish function. */
-type Publishers = Pick<LiveContext, 'publish' | 'signal' | 'throttle' | 'debounce'>;
+type Publishers = Pick<LiveContext, 'publish' | 'batch' | 'signal' | 'throttle' | 'debounce'>;
 
 export class Connection implements TopicSubscriber {
   readonly id = `c${(++connectionCounter).toString(36)}`;
@@ -192,12 +211,36 @@ export class Connection implements TopicSubscriber {
       if (held.frames.length > MAX_HELD_EVENTS || this.heldChars > this.host.limits.maxBufferedBytes) this.letGoOldest(held.frames);
       return;
     }
+    this.queueEvent(frame);
+  }
+
+  /** Queues an event frame for the end of the tick, after the replies queued before it. */
+  private queueEvent(frame: string): void {
     if (this.queued > 0) this.flush();
     this.events.push(frame);
     if (!this.eventsScheduled) {
       this.eventsScheduled = true;
       resolved.then(this.flushEvents);
     }
+  }
+
+  /**
+   * The events of one batch (ctx.batch), in one frame: JSON frames are queued side by side and
+   * leave joined with this tick's others; a batch carrying rich values is made one frame here.
+   * Events of a topic held for a snapshot wait for it as any event does.
+   */
+  sendEvents(events: readonly TopicFrame[]): void {
+    const frames: string[] = [];
+    let rich = false;
+    for (const { topic, frame } of events) {
+      if (this.held?.has(topic)) this.sendEvent(topic, frame);
+      else {
+        frames.push(frame);
+        rich ||= !frame.startsWith(JSON_FRAME_START);
+      }
+    }
+    if (!rich || frames.length < 2) for (const frame of frames) this.queueEvent(frame);
+    else this.queueEvent(richBatchFrame(frames));
   }
 
   /** Sends this tick's events: consecutive JSON frames as one frame, in order. */
@@ -264,6 +307,7 @@ export class Connection implements TopicSubscriber {
       connection: this.id,
       address: this.address,
       publish: from.publish,
+      batch: from.batch,
       signal: from.signal,
       throttle: from.throttle,
       debounce: from.debounce
@@ -279,7 +323,7 @@ export class Connection implements TopicSubscriber {
   }
 
   private publishers(publish: LiveContext['publish']): Publishers {
-    return { publish, signal: signalVia(publish), ...pacingVia(this.host.pacing, publish) };
+    return { publish, batch: batchVia(this.host.publishTogether, publish), signal: signalVia(publish), ...pacingVia(this.host.pacing, publish) };
   }
 
   readonly flush = (): void => {

@@ -1,4 +1,5 @@
 /** What every handler receives as its first argument. */
+import type { BatchEvent } from './publish-batch.js';
 import type { SignalTarget } from './signals.js';
 
 /**
@@ -26,6 +27,12 @@ export interface LiveContext {
   readonly address?: string;
   /** Publishes `event` with `data` to every subscriber of `topic`. */
   publish(topic: string, event: string, data?: unknown): void;
+  /**
+   * Publishes several events (on one topic or several) that subscribers see together: each gets
+   * them in one frame and its stores apply them as one update. At most 1 000 events; a malformed
+   * entry publishes none of them. See publish-batch.ts.
+   */
+  batch(events: readonly BatchEvent[]): void;
   /**
    * Sends `event` with `data` to one user's every tab (`to` is their `id`, as `upgrade`
    * returned it) or to one connection (`{ connectionId }`); the page hears it with `onSignal`.

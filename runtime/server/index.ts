@@ -6,6 +6,7 @@
 import type { Registry as PromRegistry } from 'prom-client';
 import { getRuntime } from './runtime.js';
 import type { SignalTarget } from './signals.js';
+import type { BatchEvent } from './publish-batch.js';
 
 export { live, guard } from './handlers.js';
 export type { LiveFunction, Guard, GuardFunction } from './handlers.js';
@@ -34,6 +35,7 @@ export type { Handle, HandleEvent, HandleKind, Resolve } from './middleware.js';
 export type { HandleError, HandleErrorEvent, HandleErrorResult, ErrorSource } from './error-report.js';
 export type { Limits } from './limits.js';
 export type { SignalTarget } from './signals.js';
+export type { BatchEvent } from './publish-batch.js';
 export type { ClusterOptions } from './cluster/options.js';
 export type { MergeStrategy } from '../protocol.js';
 
@@ -43,6 +45,15 @@ export type { MergeStrategy } from '../protocol.js';
  */
 export function publish(topic: string, event: string, data?: unknown): void {
   getRuntime().publish(topic, event, data);
+}
+
+/**
+ * Publishes several events (on one topic or several) that subscribers see together, from
+ * anywhere on the server: each gets them in one frame and its stores apply them as one update.
+ * Inside a handler, `ctx.batch` does the same.
+ */
+export function batch(events: readonly BatchEvent[]): void {
+  getRuntime().batch(events);
 }
 
 /**

@@ -34,6 +34,7 @@ import { OUTPUT_CHECK_MS, OutputBudget } from './output-budget.js';
 import { isSubscribable } from './subscribable.js';
 import { Topics } from './topics.js';
 import { joinCluster, type ClusterMembership } from './cluster/membership.js';
+import { batchVia, type BatchEvent, type PublishTogether } from './publish-batch.js';
 import { PublishPacing } from './publish-pacing.js';
 import { signalTopicsOf, signalVia, type SignalTarget } from './signals.js';
 import { drainConnections, shutdownDeadlineFromEnvironment, stopOnSignals } from './shutdown.js';
@@ -71,6 +72,8 @@ export class Runtime implements DispatchContext, SsrRuntime {
   readonly telemetry = new Telemetry();
   /** Where ctx.throttle and ctx.debounce hold publishes (publish-pacing.ts). */
   readonly pacing = new PublishPacing();
+  /** Runs a batch's publishes so each subscriber gets them in one frame (publish-batch.ts). */
+  readonly publishTogether: PublishTogether = (publishes) => this.topics.together(publishes);
   readonly connections = new Map<string, Connection>();
   hooks: WsHooks = {};
   dev = false;
@@ -167,6 +170,13 @@ export class Runtime implements DispatchContext, SsrRuntime {
       this.telemetry.emit({ type: 'publish', topic, event, seq: report.seq, epoch: report.epoch, delivered: report.delivered, data, cause });
     }
   }
+
+  /** Publishes several events that subscribers see together (publish-batch.ts), from anywhere on the server. */
+  batch(events: readonly BatchEvent[]): void {
+    this.batchFromServer(events);
+  }
+
+  private readonly batchFromServer = batchVia(this.publishTogether, (topic, event, data) => this.publish(topic, event, data), 'batch');
 
   /** Sends a signal to a user's connections or to one connection (signals.ts), from anywhere on the server. */
   signal(to: SignalTarget, event: string, data: unknown): void {

@@ -9,6 +9,7 @@
 import { ErrorCode } from '../protocol.js';
 import type { Loaded, LoadEvent } from '../ssr-contract.js';
 import type { LiveContext } from './context.js';
+import { batchVia, type PublishTogether } from './publish-batch.js';
 import { pacingVia, type PublishPacing } from './publish-pacing.js';
 import { signalVia } from './signals.js';
 import { guarded, runGuards, runTopicOwnerGuards, unknownPath } from './dispatch.js';
@@ -25,6 +26,7 @@ export interface SsrHost {
   hooks: WsHooks;
   publish(topic: string, event: string, data: unknown): void;
   readonly pacing: PublishPacing;
+  readonly publishTogether: PublishTogether;
 }
 
 let ssrCounter = 0;
@@ -50,7 +52,15 @@ async function contextFor(host: SsrHost, event: LoadEvent): Promise<LiveContext>
   }
   const connectionId = `ssr:${(++ssrCounter).toString(36)}`;
   const publish: LiveContext['publish'] = (topic, e, data) => host.publish(topic, e, data);
-  return { user: user as never, connectionId, connection: connectionId, publish, signal: signalVia(publish), ...pacingVia(host.pacing, publish) };
+  return {
+    user: user as never,
+    connectionId,
+    connection: connectionId,
+    publish,
+    batch: batchVia(host.publishTogether, publish),
+    signal: signalVia(publish),
+    ...pacingVia(host.pacing, publish)
+  };
 }
 
 /** `fn.call(event, ...args)`: runs a live function (guards first) and returns its result. */

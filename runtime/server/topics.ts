@@ -43,6 +43,14 @@ export type TopicStarter = () => (() => void) | void;
 /** Anything that can receive encoded frames: a connection. */
 export interface TopicSubscriber {
   sendEvent(topic: string, frame: string): void;
+  /** The events of one batch (`together`), to be sent as one frame; without it, `sendEvent` for each. */
+  sendEvents?(events: readonly TopicFrame[]): void;
+}
+
+/** An encoded event and the topic it was published on. */
+export interface TopicFrame {
+  topic: string;
+  frame: string;
 }
 
 interface TopicState {
@@ -150,6 +158,8 @@ export class Topics {
    * each is restarted on a new epoch for the whole cluster when the bus is back.
    */
   private readonly publishedAway = new Set<string>();
+  /** Inside `together`: each subscriber's frames so far, handed over when the batch ends. */
+  private gathering: Map<TopicSubscriber, TopicFrame[]> | undefined;
 
   constructor(options: TopicsOptions = {}) {
     this.historySize = options.historySize ?? 256;
@@ -185,6 +195,39 @@ export class Topics {
     const report = cluster && !staysOnInstance(topic) ? this.publishToCluster(cluster, topic, event, data) : this.deliver(topic, event, data);
     this.notify(topic, event, data, false);
     return report;
+  }
+
+  /**
+   * Runs `publishes` (a batch) so that each subscriber receives what they deliver together, in
+   * order, as one frame (`sendEvents`). Nested calls join the outer batch. In a cluster, each
+   * event still travels the bus on its own; instances deliver them as they come back.
+   */
+  together(publishes: () => void): void {
+    if (this.gathering) return publishes();
+    const gathering = (this.gathering = new Map());
+    try {
+      publishes();
+    } finally {
+      this.gathering = undefined;
+      for (const [subscriber, frames] of gathering) {
+        if (frames.length > 1 && subscriber.sendEvents) subscriber.sendEvents(frames);
+        else for (const { topic, frame } of frames) subscriber.sendEvent(topic, frame);
+      }
+    }
+  }
+
+  /** Hands `frame` to every subscriber of the topic: now, or at the end of the batch being gathered. */
+  private send(state: TopicState, topic: string, frame: string): void {
+    const gathering = this.gathering;
+    if (!gathering) {
+      for (const subscriber of state.subscribers.keys()) subscriber.sendEvent(topic, frame);
+      return;
+    }
+    for (const subscriber of state.subscribers.keys()) {
+      const frames = gathering.get(subscriber);
+      if (frames) frames.push({ topic, frame });
+      else gathering.set(subscriber, [{ topic, frame }]);
+    }
   }
 
   /** Joins the cluster: from now on, publishes go through `bus` and positions are the cluster's. */
@@ -357,7 +400,7 @@ export class Topics {
     if (diverged) state.diverged = true;
     const frame = encodeMessage({ t: 'event', topic, seq, event, data });
     if (state.keepsHistory) this.remember(state, seq, frame);
-    for (const subscriber of state.subscribers.keys()) subscriber.sendEvent(topic, frame);
+    this.send(state, topic, frame);
     return { seq, delivered: state.subscribers.size, epoch: state.epoch };
   }
 
@@ -419,7 +462,7 @@ export class Topics {
     if (state.subscribers.size === 0 && !state.keepsHistory) return;
     const frame = eventFrame(topic, seq, payload);
     if (state.keepsHistory) this.remember(state, seq, frame);
-    for (const subscriber of state.subscribers.keys()) subscriber.sendEvent(topic, frame);
+    this.send(state, topic, frame);
   }
 
   /**

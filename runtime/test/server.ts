@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { SOCKET_PATH } from '../protocol.js';
 import { LiveSocket } from '../client/socket.js';
 import type { LiveUser } from '../server/context.js';
+import type { BatchEvent } from '../server/publish-batch.js';
 import { handlerKind } from '../server/handler-tag.js';
 import type { UpgradeEvent, WsHooks } from '../server/hooks.js';
 import type { LiveCron } from '../server/kinds/cron.js';
@@ -149,6 +150,12 @@ export class TestServer {
   publish(topic: string, event: string, data?: unknown): void {
     this.assertOpen();
     this.runtime.publish(topic, event, data);
+  }
+
+  /** Publishes several events that subscribers see together, as `batch()` from svelte-realtime/server does. */
+  batch(events: readonly BatchEvent[]): void {
+    this.assertOpen();
+    this.runtime.batch(events);
   }
 
   /**

@@ -118,7 +118,7 @@ export function presenceParts(
       if (cluster) {
         followExpired(cluster);
         // A ctx for hooks of members whose instance expired: no user, no connection.
-        const orphan: LiveContext = { user: null as never, connectionId: '', connection: '', publish: ctx.publish, signal: ctx.signal, throttle: ctx.throttle, debounce: ctx.debounce };
+        const orphan: LiveContext = { user: null as never, connectionId: '', connection: '', publish: ctx.publish, batch: ctx.batch, signal: ctx.signal, throttle: ctx.throttle, debounce: ctx.debounce };
         expiredHandlers.set(path, (gone) => left(orphan, gone.data, gone.topic, gone.args));
       }
       return () => {
