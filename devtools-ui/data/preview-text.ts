@@ -2,7 +2,7 @@
  * Previews as text: the one-line summaries the panels show, and whether two previews show the
  * same value. Previews themselves are made by the DevTools wire module (shared with the server).
  */
-import type { Preview } from 'virtual:svelte-realtime/devtools-wire';
+import { expandPreview, type Preview } from 'virtual:svelte-realtime/devtools-wire';
 
 /** A one-line summary of a preview, at most `max` characters: `{ id: 1, text: "hi" }`. */
 export function summarize(p: Preview, max = 120): string {
@@ -39,6 +39,8 @@ export function summarize(p: Preview, max = 120): string {
         return write('[circular]');
       case 'cut':
         return write('…');
+      case 'json':
+        return go(expandPreview(v), depth);
       case 'array':
       case 'set': {
         const items = v.t === 'array' ? v.items : v.items;

@@ -15,7 +15,18 @@ import { encodeMessage } from '../../runtime/server/frames.js';
 /** `[1,` before a JSON frame's first message and `]` after its last. */
 const JSON_FRAME_ENVELOPE = 4;
 
-export function callBytes(event: TelemetryEventOf<'call'>): { in: number; out: number } {
+/** A call's values as JSON (plainJson: undefined when one is not plain), computed once for its bytes and its previews. */
+export interface CallJson {
+  args: string | undefined;
+  result: string | undefined;
+}
+
+export function callJson(event: TelemetryEventOf<'call'>): CallJson {
+  if (event.args[0] instanceof BinaryPayload) return { args: undefined, result: undefined };
+  return { args: plainJson(event.args), result: event.ok ? plainJson(event.result) : undefined };
+}
+
+export function callBytes(event: TelemetryEventOf<'call'>, json: CallJson = callJson(event)): { in: number; out: number } {
   const answer: ServerMessage = event.ok
     ? { t: 'result', id: event.id, data: event.result }
     : { t: 'error', id: event.id, code: event.error?.code ?? 'INTERNAL', message: event.error?.message ?? '', stack: event.error?.stack };
@@ -24,8 +35,7 @@ export function callBytes(event: TelemetryEventOf<'call'>): { in: number; out: n
     return { in: event.bytesIn, out: bytes === undefined ? messageBytes(answer) : BINARY_HEADER_BYTES + bytes };
   }
   // The common case, plain values: the envelope is counted, only the value is encoded.
-  const args = plainJson(event.args);
-  const result = event.ok ? plainJson(event.result) : undefined;
+  const { args, result } = json;
   const inBytes =
     args === undefined ? messageBytes({ t: 'call', id: event.id, path: event.path, args: event.args }) : envelope('call', event.id, event.path) + Buffer.byteLength(args);
   const outBytes = result === undefined ? messageBytes(answer) : resultBytes(event.id, result);

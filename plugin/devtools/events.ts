@@ -6,10 +6,11 @@
  */
 import type { TelemetryEventOf, TelemetryEventType } from '../../runtime/server/telemetry.js';
 import { isInternalCall } from '../../runtime/devtools-wire/internal-traffic.js';
-import { preview } from '../../runtime/devtools-wire/preview.js';
+import { packedPreview, preview } from '../../runtime/devtools-wire/preview.js';
+import { plainJson } from '../../runtime/protocol.js';
 import type { ServerEvent, ServerEventOf } from '../../runtime/devtools-wire/messages.js';
 import type { Captured } from './capture-ring.js';
-import { callBytes } from './call-bytes.js';
+import { callBytes, callJson } from './call-bytes.js';
 
 /** What a server event adds to its telemetry event's content: its order and its time. */
 type Stamp = { n: number; time: number };
@@ -18,7 +19,9 @@ type Converters = { [T in TelemetryEventType]: (event: TelemetryEventOf<T>, stam
 
 const CONVERTERS: Converters = {
   call: (event, { n, time }) => {
-    const bytes = callBytes(event);
+    // Each value encoded once: its JSON gives the call's bytes and, when small, its preview.
+    const json = callJson(event);
+    const bytes = callBytes(event, json);
     const converted: ServerEventOf<'call'> = {
     n,
     time,
@@ -28,8 +31,8 @@ const CONVERTERS: Converters = {
     id: event.id,
     duration: event.duration,
     ok: event.ok,
-    args: preview(event.args),
-    result: event.ok ? preview(event.result) : undefined,
+    args: packedPreview(event.args, json.args),
+    result: event.ok ? packedPreview(event.result, json.result) : undefined,
     error: event.error && { code: event.error.code, message: event.error.message, stack: event.error.stack },
     bytesIn: bytes.in,
     bytesOut: bytes.out
@@ -46,7 +49,7 @@ const CONVERTERS: Converters = {
     seq: event.seq,
     epoch: event.epoch,
     delivered: event.delivered,
-    data: preview(event.data),
+    data: packedPreview(event.data, plainJson(event.data)),
     cause: event.cause
   }),
   // Plain JSON already: nothing to preview.

@@ -28,7 +28,13 @@ export type Preview =
   /** A value already shown higher up (a cycle or a repeat). */
   | { t: 'ref' }
   /** Left out: too deep, or the node budget ran out. */
-  | { t: 'cut' };
+  | { t: 'cut' }
+  /**
+   * A small plain value as its JSON text: what the server sends for the values of its hot
+   * events (it has that text already, to count a call's bytes), instead of building and
+   * encoding a tree per value. The overlay expands it on receipt (`expandPreview`).
+   */
+  | { t: 'json'; v: string };
 
 export interface PreviewLimits {
   depth: number;
@@ -114,6 +120,27 @@ export function preview(value: unknown, limits: PreviewLimits = DEFAULT_LIMITS):
   };
 
   return walk(value, 0);
+}
+
+/** Longest JSON text sent as it is; a longer value is previewed (and so bounded) instead. */
+export const PACKED_PREVIEW_CHARS = 4096;
+
+/**
+ * The preview of `value` for the wire: its JSON text (`json`, from plainJson: undefined when
+ * the value is not plain) when short enough, else its bounded preview.
+ */
+export function packedPreview(value: unknown, json: string | undefined): Preview {
+  return json !== undefined && json.length <= PACKED_PREVIEW_CHARS ? { t: 'json', v: json } : preview(value);
+}
+
+/** A preview as the panels show it: JSON text sent by the server becomes its preview. */
+export function expandPreview(p: Preview, limits: PreviewLimits = DEFAULT_LIMITS): Preview {
+  if (p.t !== 'json') return p;
+  try {
+    return preview(JSON.parse(p.v), limits);
+  } catch {
+    return { t: 'str', v: p.v };
+  }
 }
 
 function clip(text: string, max: number): string {

@@ -15,6 +15,7 @@ import realtime from '../../plugin/index.js';
 import type { RealtimeOptions } from '../../plugin/options.js';
 import { getRuntime, resetRuntime } from '../../runtime/server/runtime.js';
 import { CHANNEL_EVENT, type ChannelMessage, type ServerEvent } from '../../runtime/devtools-wire/messages.js';
+import { expandPreview } from '../../runtime/devtools-wire/preview.js';
 import { TestClient, waitFor } from '../helpers/server.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -205,7 +206,9 @@ describe('DevTools in vite dev (devtools on)', () => {
 
     overlay.send({ type: 'open' });
     const first = await waitFor(() => overlay.events().find((e) => e.type === 'call' && e.path === 'notes/addNote'), 'the history');
-    expect(first).toMatchObject({ type: 'call', ok: true, args: { t: 'array', n: 1, items: [{ t: 'str', v: 'before open' }] } });
+    // A small plain value travels as its JSON text; the overlay shows it as its preview.
+    expect(first).toMatchObject({ type: 'call', ok: true, args: { t: 'json', v: '["before open"]' } });
+    expect(expandPreview((first as Extract<ServerEvent, { type: 'call' }>).args)).toEqual({ t: 'array', n: 1, items: [{ t: 'str', v: 'before open' }] });
     expect(await overlay.next((m) => m.type === 'state')).toMatchObject({ state: { topics: [{ topic: 'notes', subscribers: 1, merge: 'crud' }] } });
 
     const reply = await page.call('notes/addNote', 'while open');
@@ -214,7 +217,8 @@ describe('DevTools in vite dev (devtools on)', () => {
       () => overlay.events().find((e) => e.type === 'publish' && e.cause?.id === id),
       'the publish the call caused'
     );
-    expect(publish).toMatchObject({ topic: 'notes', event: 'created', delivered: 1, data: { t: 'object', entries: [['id', { t: 'num' }], ['text', { t: 'str', v: 'while open' }]] } });
+    expect(publish).toMatchObject({ topic: 'notes', event: 'created', delivered: 1, data: { t: 'json' } });
+    expect(expandPreview((publish as Extract<ServerEvent, { type: 'publish' }>).data)).toMatchObject({ t: 'object', entries: [['id', { t: 'num' }], ['text', { t: 'str', v: 'while open' }]] });
     page.close();
     await overlay.close();
   });
