@@ -8,9 +8,14 @@
  * What the page sees is the server's value with the pending optimistic changes folded over it.
  * Keeping the two apart is what lets a rollback restore exactly, whatever the server sent in
  * between: the change is dropped from the list and the value is folded again.
+ *
+ * Events are not folded one by one as they arrive: they wait for the next update of the page's
+ * stores (frame-updates.ts: one per animation frame by default), and a burst is folded in one
+ * pass. A read (`get(store)`, `optimistic`, the DevTools) folds what waits first.
  */
 import type { EventMessage, MergeOptions, TopicPosition } from '../protocol.js';
-import { applyEvent, keyOf } from '../merge.js';
+import { applyEvent, applyEvents, keyOf } from '../merge.js';
+import { cancelUpdate, requestUpdate, runNow, type PendingUpdate } from './frame-updates.js';
 import type { Use } from './per-args.js';
 import { RpcError } from './rpc-error.js';
 import type { LiveSocket } from './socket.js';
@@ -79,11 +84,37 @@ export function createStream<T>(socket: () => LiveSocket | null, path: string, a
   let pending: Op[] = [];
   let next: unknown = null;
   let loadingMore: Promise<boolean> | undefined;
+  /** Server events already checked against the position, waiting for the next store update. */
+  let arrived: EventMessage[] = [];
+  /** True when `base` took events the subscribers have not been shown yet. */
+  let folded = false;
 
+  /** The server's value with the optimistic changes over it. */
+  const visible = (): unknown => {
+    let shown = base;
+    for (const op of pending) shown = applyEvent(shown, op.event, op.data, merge ?? DEFAULT_MERGE);
+    return shown;
+  };
+
+  /** Shows the value now; a caller that changes `base` or `pending` first folds what waits (`runNow`). */
   const render = () => {
-    let visible = base;
-    for (const op of pending) visible = applyEvent(visible, op.event, op.data, merge ?? DEFAULT_MERGE);
-    value.set(visible as T);
+    folded = false;
+    value.set(visible() as T);
+  };
+
+  /** Folds the events that arrived since the last update in one pass; `show` then tells the subscribers. */
+  const update: PendingUpdate = {
+    fold() {
+      const events = arrived;
+      if (events.length === 0 || !merge) return;
+      arrived = [];
+      for (const message of events) settle(message, merge);
+      base = applyEvents(base, events, merge);
+      folded = true;
+    },
+    show() {
+      if (folded) render();
+    }
   };
 
   /** Reads a snapshot or page result: `{ items, next }` for paginated streams. */
@@ -115,8 +146,14 @@ export function createStream<T>(socket: () => LiveSocket | null, path: string, a
       path,
       args,
       position: () => position,
-      value: () => value.get(),
+      value: () => {
+        runNow(update);
+        return value.get();
+      },
       snapshot(_topic, at, options, data) {
+        // The snapshot is the value from here on: events that waited are part of it or older.
+        arrived = [];
+        cancelUpdate(update);
         position = at;
         merge = options;
         base = accept(data, options);
@@ -138,9 +175,8 @@ export function createStream<T>(socket: () => LiveSocket | null, path: string, a
           return;
         }
         position = { epoch: position.epoch, seq: message.seq };
-        settle(message, merge);
-        base = applyEvent(base, message.event, message.data, merge);
-        render();
+        arrived.push(message);
+        requestUpdate(update);
       },
       error(e) {
         position = undefined;
@@ -158,16 +194,23 @@ export function createStream<T>(socket: () => LiveSocket | null, path: string, a
   });
 
   const store: LiveStore<T> = {
-    subscribe: value.subscribe,
+    subscribe(run, invalidate) {
+      // A new reader (`get(store)`, a component mounting) sees every event that arrived.
+      runNow(update);
+      return value.subscribe(run, invalidate);
+    },
     status,
     error,
     hasMore,
     optimistic(event, data) {
+      // Events that arrived before this change are folded (and settle what they supersede) first.
+      runNow(update);
       const op: Op = { event, data };
       pending = [...pending, op];
       render();
       return () => {
         if (!pending.includes(op)) return;
+        runNow(update);
         pending = pending.filter((p) => p !== op);
         render();
       };
@@ -175,6 +218,7 @@ export function createStream<T>(socket: () => LiveSocket | null, path: string, a
     hydrate(data) {
       // On the server a store is shared by every request: never seed it, render a copy.
       if (!socket()) return staticStream(isLoaded(data) ? (data.value as T) : (data as T));
+      runNow(update);
       if (isLoaded(data)) {
         const newer = position && position.epoch === data.position.epoch && position.seq >= data.position.seq;
         if (!newer) {
@@ -202,6 +246,7 @@ export function createStream<T>(socket: () => LiveSocket | null, path: string, a
         .call(path, [next, ...args])
         .then((page) => {
           const items = accept(page, options) as unknown[];
+          runNow(update);
           base = addPage(base, items, options);
           render();
           return next !== null;
