@@ -5,12 +5,15 @@ import { db, NOTE_COLORS, type Card } from '$lib/server/db';
 export const board = live.room({
   init: (_ctx, roomId) => db.cards.list(roomId),
   merge: 'crud',
-  // Logged-in users are one member however many tabs they open; each guest tab is its own.
-  presence: (ctx) => ({
-    id: ctx.user?.id ?? ctx.connectionId,
-    name: ctx.user?.name ?? `guest ${ctx.connectionId.slice(-3)}`
+  // What each member shows the others, on presence entries ({ key, user }) and cursor entries
+  // ({ key, data, user }) alike. The key is `user:<id>` for a logged-in user (one member however
+  // many tabs they open) and `connection:<connectionId>` for each guest tab.
+  select: (user, ctx) => ({
+    name: user?.name ?? `guest ${ctx.connectionId.slice(-3)}`,
+    color: colorOf(user?.id ?? ctx.connectionId)
   }),
-  cursors: { throttle: 40 },
+  // One cursor frame per board every 16 ms, carrying every cursor that moved.
+  cursors: { tick: 16, maxBytes: 256 },
   actions: {
     add(ctx, text: string, at?: { x: number; y: number }) {
       const card = db.cards.add(ctx.room.id, noteText(text), ctx.user?.name ?? 'guest', at === undefined ? undefined : position(at));
@@ -47,15 +50,26 @@ export const board = live.room({
       ctx.room.publish(stored ? 'updated' : 'created', next);
       return next;
     },
-    // A nudge for one member of the board: a signal to their tabs, no topic of the app's own.
-    nudge(ctx, memberId: string) {
-      if (typeof memberId !== 'string' || memberId.length > 128) throw new LiveError('INVALID', 'Nudge whom?');
+    // A nudge for one member of the board, named by their entry's key: a signal to their tabs,
+    // no topic of the app's own.
+    nudge(ctx, key: string) {
+      if (typeof key !== 'string' || key.length > 128) throw new LiveError('INVALID', 'Nudge whom?');
       const from = ctx.user?.name ?? 'a guest';
-      if (memberId.startsWith('connection:')) ctx.signal({ connectionId: memberId.slice('connection:'.length) }, 'nudge', { from });
-      else ctx.signal(memberId.replace(/^user:/, ''), 'nudge', { from });
+      if (key.startsWith('connection:')) ctx.signal({ connectionId: key.slice('connection:'.length) }, 'nudge', { from });
+      else if (key.startsWith('user:')) ctx.signal(key.slice('user:'.length), 'nudge', { from });
+      else throw new LiveError('INVALID', 'Nudge whom? Pass the key of a presence entry');
     }
   }
 });
+
+const MEMBER_COLORS = ['#e74c3c', '#8e44ad', '#2980b9', '#16a085', '#d35400', '#c0392b', '#2c3e50', '#27ae60'];
+
+/** A member's colour, the same on every page and every visit: picked by their id. */
+function colorOf(id: string): string {
+  let hash = 0;
+  for (const char of id) hash = (hash * 31 + char.charCodeAt(0)) | 0;
+  return MEMBER_COLORS[Math.abs(hash) % MEMBER_COLORS.length]!;
+}
 
 function noteText(text: unknown): string {
   const trimmed = typeof text === 'string' ? text.trim() : '';
