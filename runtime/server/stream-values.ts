@@ -10,7 +10,7 @@
  * sees. A slow reader gets the latest value: values in between are skipped, as a store skips
  * them, and nothing piles up.
  */
-import { applyEvent } from '../merge.js';
+import { applyEvents, type MergeEvent } from '../merge.js';
 import { ErrorCode, type MergeOptions } from '../protocol.js';
 import type { LoadEvent } from '../ssr-contract.js';
 import { LiveError } from './errors.js';
@@ -99,8 +99,9 @@ class StreamReader<Value> implements TopicSubscriber {
     return { done: true, value: undefined };
   }
 
-  /** Topics calls this with each event's frame. */
+  /** Topics calls this with each event's frame; a frame's events are folded in one pass. */
   sendEvent(_topic: string, frame: string): void {
+    const events: MergeEvent[] = [];
     for (const message of decodeFrame(frame) as { t: string; event: string; data: unknown }[]) {
       if (message.t !== 'event') continue;
       if (message.event === RESYNC_EVENT) {
@@ -109,8 +110,9 @@ class StreamReader<Value> implements TopicSubscriber {
         this.wake();
         return;
       }
-      this.fold(message.event, message.data);
+      events.push(message);
     }
+    this.fold(events);
   }
 
   /**
@@ -135,9 +137,9 @@ class StreamReader<Value> implements TopicSubscriber {
     }
   }
 
-  private fold(event: string, data: unknown): void {
-    if (!this.merge || this.stale) return;
-    this.value = applyEvent(this.value, event, data, this.merge) as Value;
+  private fold(events: readonly MergeEvent[]): void {
+    if (!this.merge || this.stale || events.length === 0) return;
+    this.value = applyEvents(this.value, events, this.merge) as Value;
     this.fresh = true;
     this.wake();
   }
