@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const SUITES = ['rpc', 'fanout', 'plugin', 'client-size', 'memory', 'decode', 'metrics', 'cluster', 'cursors'];
+const SUITES = ['rpc', 'fanout', 'plugin', 'client-size', 'memory', 'decode', 'metrics', 'cluster', 'cursors', 'merge'];
 
 interface Row {
   name: string;
