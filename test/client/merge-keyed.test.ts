@@ -143,4 +143,10 @@ describe('crud feeds: max and prepend', () => {
     expect(() => live.stream('feed', () => [], { prepend: 'yes' as never })).toThrow(/prepend must be true or false/);
     expect(() => live.stream('feed', () => [], { max: 0 })).toThrow(/max must be a positive integer/);
   });
+
+  it("is taken by a room's data, as by a stream", () => {
+    expect(live.room({ init: () => [], max: 20, prepend: true }).options).toMatchObject({ merge: 'crud', limit: 20, prepend: true });
+    expect(live.room({ init: () => [] }).options).not.toHaveProperty('limit');
+    expect(() => live.room({ init: () => null, merge: 'set', prepend: true })).toThrow(/live.room: prepend is for crud and latest/);
+  });
 });

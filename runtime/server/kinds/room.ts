@@ -27,6 +27,7 @@ import type { SubscriptionStart } from '../subscribable.js';
 import { CursorTracker, cursorLimits } from './cursor.js';
 import { identityOf } from './identity.js';
 import { PresenceTracker, presenceParts } from './presence.js';
+import { feedOptions } from './stream.js';
 
 /** `ctx` inside a room's actions and hooks. */
 export interface RoomContext extends LiveContext {
@@ -64,7 +65,10 @@ export interface RoomConfig<Data, Member, Actions extends Record<string, RoomAct
   /** How `ctx.room.publish` events fold into data. Default `crud`. */
   merge?: Exclude<MergeStrategy, 'presence' | 'cursor'>;
   key?: string;
+  /** `latest`: the events it keeps (default 50). `crud`: the most items the list keeps (no bound by default). */
   max?: number;
+  /** `crud` and `latest`: new items go first instead of last. */
+  prepend?: boolean;
   /**
    * Who a member is: an object with an `id` (default `{ id }`, the member's key: `user:<id>` or
    * `connection:<connectionId>`). Use `select` instead for a public profile on presence and
@@ -132,7 +136,7 @@ export function room<Data, Member = { id: string }, Actions extends Record<strin
   if (select && config.presence) {
     throw new TypeError('live.room: give presence or select, not both (select makes presence entries { key, user } with the profile it returns)');
   }
-  const dataOptions: MergeOptions = { merge, key: config.key ?? 'id', max: config.max ?? 50 };
+  const dataOptions: MergeOptions = { merge, key: config.key ?? 'id', max: config.max ?? 50, ...feedOptions('live.room', merge, config) };
   const presenceOptions: MergeOptions = { merge: 'presence', key: select ? 'key' : 'id', max: 50 };
   const cursorOptions: MergeOptions = { merge: 'cursor', key: 'key', max: 50 };
   const shareOptions: MergeOptions = { merge: 'set', key: 'id', max: 50 };

@@ -56,17 +56,29 @@ function streamOptions(options: StreamOptions = {}): MergeOptions {
     throw new TypeError(`live.stream: paginate must be true, 'after' or 'before'; got ${JSON.stringify(paginate)}`);
   }
   if (paginate) resolved.paginate = paginate === 'before' ? 'before' : 'after';
+  if (merge === 'crud' && options.max !== undefined && paginate) {
+    throw new TypeError('live.stream: a paginated crud stream takes no max (loadMore would load pages that max drops); leave max out or paginate out');
+  }
+  return { ...resolved, ...feedOptions('live.stream', merge, options) };
+}
+
+/**
+ * What makes a list a feed, checked: a crud list's `max` (sent as `limit`) and `prepend` (crud
+ * and latest). For live.stream and the data of live.room alike.
+ */
+export function feedOptions(what: string, merge: MergeStrategy, options: { max?: number; prepend?: boolean }): Pick<MergeOptions, 'limit' | 'prepend'> {
+  const feed: Pick<MergeOptions, 'limit' | 'prepend'> = {};
   if (merge === 'crud' && options.max !== undefined) {
-    if (paginate) throw new TypeError('live.stream: a paginated crud stream takes no max (loadMore would load pages that max drops); leave max out or paginate out');
-    resolved.limit = max;
+    if (!Number.isInteger(options.max) || options.max < 1) throw new TypeError(`${what}: max must be a positive integer; got ${options.max}`);
+    feed.limit = options.max;
   }
   const prepend = options.prepend ?? false;
-  if (typeof prepend !== 'boolean') throw new TypeError(`live.stream: prepend must be true or false; got ${JSON.stringify(prepend)}`);
+  if (typeof prepend !== 'boolean') throw new TypeError(`${what}: prepend must be true or false; got ${JSON.stringify(prepend)}`);
   if (prepend) {
-    if (merge !== 'crud' && merge !== 'latest') throw new TypeError(`live.stream: prepend is for crud and latest streams; this one merges with ${merge}`);
-    resolved.prepend = true;
+    if (merge !== 'crud' && merge !== 'latest') throw new TypeError(`${what}: prepend is for crud and latest lists; this one merges with ${merge}`);
+    feed.prepend = true;
   }
-  return resolved;
+  return feed;
 }
 
 type Paginated = { paginate: true | 'after' | 'before' };
