@@ -100,6 +100,18 @@ test.describe('DevTools, newer views (vite dev)', () => {
     await expect(dialog.getByRole('tab', { name: 'RPC' })).toHaveAttribute('aria-selected', 'true');
     await expect(dialog.getByTestId('connection-filter')).toBeVisible();
     await expect(dialog.getByTestId('rpc-row').filter({ hasText: 'page' })).toHaveCount(0);
+
+    // The same connection's topics: Streams lists only what it follows, until the filter is cleared.
+    await dialog.getByRole('tab', { name: 'Connections' }).click();
+    await rows.filter({ hasNotText: 'this page' }).filter({ hasText: 'inspect' }).first().getByRole('button').first().click();
+    await dialog.getByTestId('connection-detail').getByRole('button', { name: 'Show its topics' }).click();
+    await expect(dialog.getByRole('tab', { name: 'Streams & topics' })).toHaveAttribute('aria-selected', 'true');
+    await expect(dialog.getByTestId('connection-filter')).toBeVisible();
+    await expect(dialog.getByTestId('topic-row').filter({ hasText: 'inspect' }).first()).toBeVisible();
+    const followed = await dialog.getByTestId('topic-row').count();
+    await dialog.getByRole('button', { name: "Show every connection's topics" }).click();
+    await expect(dialog.getByTestId('connection-filter')).toBeHidden();
+    await expect.poll(() => dialog.getByTestId('topic-row').count()).toBeGreaterThanOrEqual(followed);
     await other.close();
   });
 
