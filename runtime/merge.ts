@@ -31,15 +31,10 @@ export function keyOf(item: unknown, key: string): unknown {
   return typeof item === 'object' && item !== null ? (item as Record<string, unknown>)[key] : item;
 }
 
-/**
- * Where each key sits in a list: at `at.get(key) + offset` (the offset moves instead of every
- * entry when items are added in front or dropped from it). Owned by one list at a time.
- */
+/** Where each key of a list sits, and the length and key it was made for. Owned by one list at a time. */
 interface KeyIndex {
   readonly at: Map<unknown, number>;
-  offset: number;
-  /** The list's length when indexed: another length means app code changed it in place. */
-  length: number;
+  readonly length: number;
   readonly key: string;
 }
 
@@ -52,41 +47,21 @@ const UPSERT = 1;
 const REMOVE = 2;
 type Change = typeof NONE | typeof UPSERT | typeof REMOVE;
 
-function indexOf(list: readonly unknown[], key: string): KeyIndex {
-  const known = indexes.get(list);
-  if (known && known.length === list.length && known.key === key) return known;
-  const at = new Map<unknown, number>();
-  // From the end, so a key listed twice points at its first item (as a search from the start would).
-  for (let i = list.length - 1; i >= 0; i--) at.set(keyOf(list[i], key), i);
-  return { at, offset: 0, length: list.length, key };
-}
-
-/** Where a fold puts new items and how long it lets the list grow. */
-interface Shape {
-  prepend: boolean;
-  limit: number | undefined;
-}
-const PLAIN: Shape = { prepend: false, limit: undefined };
-
 /**
  * Folds `events` into a list keyed by `key` (crud, presence, cursor): an upsert adds its item
- * or replaces it in place, a remove drops it, `set` replaces the list, any other event leaves it
- * as it is. One copy of the list for the whole burst; `fresh` forces a new index (the cached one
- * did not match the list: app code changed it in place).
+ * (last, or first with `prepend`) or replaces it in place, a remove drops it, `set` replaces the
+ * list, any other event leaves it as it is; past `limit` items, the list loses them from the end
+ * opposite to where new ones go. One copy of the list for the whole burst. A slot is a position
+ * in `body` (the list, then what was appended), or `~j` for `front[j]` (what was prepended,
+ * newest last). The index is kept for the result when no position moved (nothing prepended,
+ * removed or trimmed); `fresh` skips the kept one (app code changed the list in place).
  */
-function foldKeyed(value: unknown, events: readonly MergeEvent[], key: string, changeOf: (event: string) => Change, shape: Shape, fresh = false): unknown {
+function foldKeyed(value: unknown, events: readonly MergeEvent[], key: string, changeOf: (event: string) => Change, prepend?: boolean, limit?: number, fresh?: boolean): unknown {
   let current = value;
-  /** The list being built: `front` (added in front, newest last) then `body` (the old list, then what was added after). */
   let body: unknown[] | undefined;
   let front: unknown[] = [];
-  let index: KeyIndex | undefined;
-  let source: readonly unknown[] = [];
+  let at = new Map<unknown, number>();
   let holes = 0;
-  const get = (at: number) => (at < front.length ? front[front.length - 1 - at] : body![at - front.length]);
-  const put = (at: number, item: unknown) => {
-    if (at < front.length) front[front.length - 1 - at] = item;
-    else body![at - front.length] = item;
-  };
   for (const { event, data } of events) {
     if (event === 'set') {
       current = data;
@@ -96,90 +71,58 @@ function foldKeyed(value: unknown, events: readonly MergeEvent[], key: string, c
     const change = changeOf(event);
     if (change === NONE) continue;
     if (!body) {
-      source = Array.isArray(current) ? current : [];
-      if (fresh) indexes.delete(source);
-      index = indexOf(source, key);
+      const list: readonly unknown[] = Array.isArray(current) ? current : [];
+      const known = indexes.get(list);
       // Taken over: the list this fold returns owns the index from here on.
-      indexes.delete(source);
-      body = source.slice();
+      indexes.delete(list);
+      if (known && !fresh && known.length === list.length && known.key === key) at = known.at;
+      else {
+        at = new Map();
+        // From the end, so a key listed twice points at its first item (as a search from the start would).
+        for (let i = list.length - 1; i >= 0; i--) at.set(keyOf(list[i], key), i);
+      }
+      body = list.slice();
       front = [];
       holes = 0;
     }
     const id = keyOf(data, key);
-    const stored = index!.at.get(id);
-    if (stored !== undefined) {
-      const at = stored + index!.offset;
-      if (!fresh && (at < 0 || at >= front.length + body.length || get(at) === HOLE || keyOf(get(at), key) !== id)) {
-        // The list was changed in place after it was indexed: start over with a fresh index.
-        return foldKeyed(value, events, key, changeOf, shape, true);
-      }
-      if (change === REMOVE) {
-        put(at, HOLE);
-        index!.at.delete(id);
-        holes++;
-      } else put(at, data);
-    } else if (change === UPSERT) {
-      if (shape.prepend) {
-        front.push(data);
-        index!.offset++;
-        index!.at.set(id, -index!.offset);
-      } else {
-        index!.at.set(id, front.length + body.length - index!.offset);
-        body.push(data);
-      }
+    const slot = at.get(id);
+    if (slot === undefined) {
+      if (change === UPSERT) at.set(id, prepend ? ~(front.push(data) - 1) : body.push(data) - 1);
+      continue;
+    }
+    const item = slot < 0 ? front[~slot] : body[slot];
+    // The list was changed in place after it was indexed: start over with a fresh index.
+    if (!fresh && (item === HOLE || keyOf(item, key) !== id)) return foldKeyed(value, events, key, changeOf, prepend, limit, true);
+    const next = change === REMOVE ? HOLE : data;
+    if (slot < 0) front[~slot] = next;
+    else body[slot] = next;
+    if (next === HOLE) {
+      at.delete(id);
+      holes++;
     }
   }
   if (!body) return current;
   let list = front.length > 0 ? front.reverse().concat(body) : body;
-  let keep: KeyIndex | undefined = index;
-  if (holes > 0) {
-    list = list.filter((item) => item !== HOLE);
-    // Positions moved: the next fold indexes the list again.
-    keep = undefined;
-  }
-  const limit = shape.limit;
-  if (limit !== undefined && list.length > limit) {
-    // Items go from the end opposite to where new ones arrive.
-    const gone = shape.prepend ? list.splice(limit) : list.splice(0, list.length - limit);
-    if (keep) {
-      const first = shape.prepend ? limit : 0;
-      for (let i = 0; i < gone.length; i++) {
-        const id = keyOf(gone[i], key);
-        if (keep.at.get(id)! + keep.offset === first + i) keep.at.delete(id);
-      }
-      if (!shape.prepend) keep.offset -= gone.length;
-    }
-  }
-  if (keep) {
-    keep.length = list.length;
-    indexes.set(list, keep);
-  }
+  if (holes > 0) list = list.filter((item) => item !== HOLE);
+  if (limit !== undefined && list.length > limit) list = prepend ? list.slice(0, limit) : list.slice(list.length - limit);
+  if (list === body) indexes.set(list, { at, length: list.length, key });
   return list;
 }
 
 /** One event into a keyed list (the cursor merge's single events go through here). */
 function keyed(value: unknown, event: string, data: unknown, key: string, upsert: boolean, remove: boolean): unknown {
-  if (event !== 'set' && !upsert && !remove) return value;
-  return foldKeyed(value, [{ event, data }], key, () => (upsert ? UPSERT : remove ? REMOVE : NONE), PLAIN);
+  return foldKeyed(value, [{ event, data }], key, () => (upsert ? UPSERT : remove ? REMOVE : NONE));
 }
 
 const crudChange = (event: string): Change => (event === 'created' || event === 'updated' || event === 'upserted' ? UPSERT : event === 'deleted' ? REMOVE : NONE);
 const presenceChange = (event: string): Change => (event === 'join' ? UPSERT : event === 'leave' ? REMOVE : NONE);
 
-function crudShape(options: MergeOptions): Shape {
-  return options.prepend || options.limit !== undefined ? { prepend: options.prepend === true, limit: options.limit } : PLAIN;
-}
-
 /** The last `max` payloads of `list` followed by `added` (or `added` newest first, then `list`, with `prepend`). */
 function latest(value: unknown, added: unknown[], options: MergeOptions): unknown {
   const list = Array.isArray(value) ? value : [];
-  if (options.prepend) {
-    const next = added.reverse().concat(list);
-    if (next.length > options.max) next.length = options.max;
-    return next;
-  }
-  const next = list.concat(added);
-  return next.length > options.max ? next.slice(next.length - options.max) : next;
+  const max = options.max;
+  return options.prepend ? added.reverse().concat(list).slice(0, max) : list.concat(added).slice(-max);
 }
 
 /**
@@ -187,28 +130,23 @@ function latest(value: unknown, added: unknown[], options: MergeOptions): unknow
  * with one copy of a keyed list for the whole burst instead of one per event.
  */
 export function applyEvents(value: unknown, events: readonly MergeEvent[], options: MergeOptions): unknown {
-  if (events.length === 1) return applyEvent(value, events[0]!.event, events[0]!.data, options);
   switch (options.merge) {
     case 'crud':
-      return foldKeyed(value, events, options.key, crudChange, crudShape(options));
+      return foldKeyed(value, events, options.key, crudChange, options.prepend, options.limit);
     case 'presence':
-      return foldKeyed(value, events, options.key, presenceChange, PLAIN);
+      return foldKeyed(value, events, options.key, presenceChange);
     case 'latest':
       return latest(value, events.map((e) => e.data), options);
-    case 'set':
-      return events.length === 0 ? value : events[events.length - 1]!.data;
-    default: {
-      let next = value;
-      for (const { event, data } of events) next = applyEvent(next, event, data, options);
-      return next;
-    }
+    default:
+      for (const { event, data } of events) value = applyEvent(value, event, data, options);
+      return value;
   }
 }
 
 export function applyEvent(value: unknown, event: string, data: unknown, options: MergeOptions): unknown {
   switch (options.merge) {
     case 'crud':
-      return crudChange(event) === NONE && event !== 'set' ? value : foldKeyed(value, [{ event, data }], options.key, crudChange, crudShape(options));
+      return foldKeyed(value, [{ event, data }], options.key, crudChange, options.prepend, options.limit);
     case 'latest':
       return latest(value, [data], options);
     case 'set':
