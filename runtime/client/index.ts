@@ -43,7 +43,9 @@ type StoreExport<Args extends unknown[], Store, Dynamic> = Dynamic extends true 
  */
 interface ClientTypes<T> {
   live: T extends LiveFunction<infer Args, infer Result> ? (...args: Args) => Promise<Awaited<Result>> : never;
-  stream: T extends LiveStream<infer Args, infer Value, infer Dynamic> ? StoreExport<Args, LiveStore<Awaited<Value>>, Dynamic> : never;
+  stream: T extends LiveStream<infer Args, infer Value, infer Dynamic, infer Merge>
+    ? StoreExport<Args, Merge extends 'presence' ? PresenceStore<Awaited<Value>[]> : LiveStore<Awaited<Value>>, Dynamic>
+    : never;
   derived: T extends LiveDerived<infer Args, infer Value, infer Dynamic> ? StoreExport<Args, LiveStore<Awaited<Value>>, Dynamic> : never;
   aggregate: T extends LiveAggregate<infer Value> ? LiveStore<Value> : never;
   binary: T extends LiveBinary<infer Args, infer Result> ? (data: BinaryInput, ...args: Args) => Promise<BinaryResult<Awaited<Result>>> : never;
@@ -54,6 +56,13 @@ interface ClientTypes<T> {
     ? (roomId: string) => RoomClient<Awaited<Data>, Awaited<Member>, Actions, Profile>
     : never;
 }
+
+/**
+ * A presence stream's store: everyone present, one entry per member (what each one's init
+ * returned); subscribing enters (init says who you are). `watch` holds the same members without
+ * entering, for a page that shows who is there without being counted.
+ */
+export type PresenceStore<Members> = LiveStore<Members> & { readonly watch: LiveStore<Members> };
 
 /** Fails to compile while a kind with a client export has no entry in ClientTypes. */
 type EveryClientKind<Types extends Record<ClientKind, unknown>> = Types;

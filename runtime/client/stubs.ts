@@ -180,10 +180,21 @@ export function __binary(path: string): (data: BinaryInput, ...args: unknown[]) 
 
 /** A static stream (and a derived or aggregate one): one shared store. */
 export function __stream(path: string): LiveStore<unknown> {
-  return createStream(liveSocket, path, []);
+  return streamStore(path, []);
 }
 
 /** A dynamic stream: one store per distinct argument list. */
 export function __streamFactory(path: string): (...args: unknown[]) => LiveStore<unknown> {
-  return perArgs((args, use) => createStream(liveSocket, path, args, use));
+  return perArgs((args, use) => streamStore(path, args, use));
+}
+
+/**
+ * A stream's store, with `watch` (made on first read): for a presence stream, the same members
+ * without entering; the server refuses it for any other stream.
+ */
+function streamStore(path: string, args: unknown[], use?: Use): LiveStore<unknown> {
+  let watch: LiveStore<unknown> | undefined;
+  return Object.defineProperty(createStream(liveSocket, path, args, use), 'watch', {
+    get: () => (watch ??= createStream(liveSocket, path, [...args, '~watch'], use))
+  });
 }

@@ -9,6 +9,7 @@ import type { LiveSocket } from '../client/socket.js';
 import { createStream } from '../client/stream.js';
 import { roomObject, type BinaryInput } from '../client/stubs.js';
 import { handlerKind } from '../server/handler-tag.js';
+import { WATCH_ARG } from '../server/kinds/presence.js';
 import { watch } from './watch.js';
 
 /** Collects the unsubscribes of watched stores, run when the client closes. */
@@ -37,8 +38,17 @@ function bindExport(socket: LiveSocket, path: string, handler: unknown, stops: S
       return call;
     case 'binary':
       return async (data: BinaryInput, ...args: unknown[]) => callBinary(socket, path, await bytesOf(data), args);
-    case 'stream':
-      return dynamicOver('topic') ? perArgs((args, use) => stream(args, use)) : stream([]);
+    case 'stream': {
+      if ((handler as { options?: { merge?: string } }).options?.merge !== 'presence') {
+        return dynamicOver('topic') ? perArgs((args, use) => stream(args, use)) : stream([]);
+      }
+      // A presence stream's store also has `watch`: the same members, without entering.
+      const presence = (args: unknown[], use?: Use) => {
+        let watching: unknown;
+        return Object.defineProperty(stream(args, use), 'watch', { get: () => (watching ??= stream([...args, WATCH_ARG], use)) });
+      };
+      return dynamicOver('topic') ? perArgs((args, use) => presence(args, use)) : presence([]);
+    }
     case 'derived':
       return dynamicOver('sources') ? perArgs((args, use) => stream(args, use)) : stream([]);
     case 'aggregate':

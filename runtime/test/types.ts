@@ -7,10 +7,13 @@ import type { Client } from '../client/index.js';
 import type { LiveStore } from '../client/stream.js';
 import type { TestStore } from './watch.js';
 
-/** A store made a TestStore (keeping what else it carries, a channel's `publish`); a function returning stores returns TestStores. */
+/**
+ * A store made a TestStore (keeping what else it carries: a channel's `publish`, a presence
+ * stream's `watch`, itself a TestStore); a function returning stores returns TestStores.
+ */
 export type Testable<C> =
   C extends LiveStore<infer V>
-    ? TestStore<V> & Omit<C, keyof LiveStore<V>>
+    ? TestStore<V> & { [K in Exclude<keyof C, keyof LiveStore<V>>]: Testable<C[K]> }
     : C extends (...args: infer A) => infer R
       ? R extends LiveStore<unknown>
         ? (...args: A) => Testable<R>

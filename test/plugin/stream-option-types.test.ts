@@ -70,7 +70,7 @@ export function typedStreams(): unknown[] {
   const pointers: LiveChannel<[], { x: number }, 'cursor', false> = live.channel('pointers', { merge: 'cursor', publish: (_ctx, _event, _data: { x: number }) => true });
   const entries: CursorEntry<{ x: number }>[] | undefined = undefined;
   // Exactly these types, not merely assignable (an `any` would pass an annotation).
-  const exact: [Same<typeof shouts, LiveChannel<[string], string, 'latest', true>>, Same<typeof dynamic, LiveStream<[string], { room: string }[], true>>] = [true, true];
+  const exact: [Same<typeof shouts, LiveChannel<[string], string, 'latest', true>>, Same<typeof dynamic, LiveStream<[string], { room: string }[], true, 'latest'>>] = [true, true];
   return [exact, plain, dynamic, pages, noOptions, typing, shouts, pointers, entries];
 }
 

@@ -222,4 +222,24 @@ describe('profiles and watch-only presence', () => {
     expect(await home.next((m) => m.t === 'event' && m.event === 'leave')).toMatchObject({ data: { id: 'ann' } });
     for (const client of [home, other]) client.close();
   });
+
+  it("watches a presence stream, static or by argument, without entering it", async () => {
+    const online = live.stream('online', (ctx) => ({ id: (ctx.user as User).id }), { merge: 'presence' });
+    const hall = live.stream((_ctx, name: string) => `hall:${name}`, (ctx) => ({ id: (ctx.user as User).id }), { merge: 'presence' });
+    server = await startServer({ modules: [module('app', { online, hall })], hooks });
+    const home = await TestClient.connect(server.url, asUser('home'));
+    expect(await home.subscribe('app/online', ['~watch'])).toMatchObject({ t: 'snapshot', topic: 'online', data: [] });
+    expect(await home.subscribe('app/hall', ['east', '~watch'])).toMatchObject({ t: 'snapshot', topic: 'hall:east', data: [] });
+    const ann = await TestClient.connect(server.url, asUser('ann'));
+    expect(await ann.subscribe('app/online')).toMatchObject({ data: [{ id: 'ann' }] });
+    expect(await ann.subscribe('app/hall', ['east'])).toMatchObject({ data: [{ id: 'ann' }] });
+    expect(await home.next((m) => m.t === 'event' && m.topic === 'online' && m.event === 'join')).toMatchObject({ data: { id: 'ann' } });
+    expect(await home.next((m) => m.t === 'event' && m.topic === 'hall:east' && m.event === 'join')).toMatchObject({ data: { id: 'ann' } });
+    ann.close();
+    expect(await home.next((m) => m.t === 'event' && m.topic === 'online' && m.event === 'leave')).toMatchObject({ data: { id: 'ann' } });
+    // The watcher never entered: a newcomer sees only themself.
+    const bob = await TestClient.connect(server.url, asUser('bob'));
+    expect(await bob.subscribe('app/online')).toMatchObject({ data: [{ id: 'bob' }] });
+    for (const client of [home, bob]) client.close();
+  });
 });

@@ -159,6 +159,20 @@ describe('svelte-realtime/test', () => {
     expect(watch.value).toEqual([{ key: 'user:ada', user: { name: 'Ada', color: 'teal' } }]);
   });
 
+  it("watches a presence stream without entering it, typed as the stream's own members", async () => {
+    const app = await start();
+    const ada = await app.connect({ user: { id: 'ada', name: 'Ada' } });
+    const home = await app.connect({ user: { id: 'home', name: 'Home' } });
+    const watch = home.live(gallery).visitors('east').watch;
+    expectTypeOf(watch.value).toEqualTypeOf<{ id: string }[] | undefined>();
+    expect(await watch.next()).toEqual([]);
+    expect(await ada.live(gallery).visitors('east').next()).toEqual([{ id: 'ada' }]);
+    expect(await watch.until((members) => members.length === 1)).toEqual([{ id: 'ada' }]);
+    // Another hall is another topic: the watcher of east sees nobody join there.
+    expect(await ada.live(gallery).visitors('west').next()).toEqual([{ id: 'ada' }]);
+    expect(watch.value).toEqual([{ id: 'ada' }]);
+  });
+
   it('runs a cron job as its schedule would', async () => {
     const app = await start();
     const alice = await app.connect({ user: null });

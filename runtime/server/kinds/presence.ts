@@ -178,17 +178,40 @@ async function clusterJoin(cluster: ClusterBus, slot: Slot, member: unknown): Pr
 }
 
 /**
+ * The last argument of a subscription that watches a presence stream without entering it (the
+ * client's `store.watch`). Not a value a topic function expects, and harmless if forged: a
+ * watcher is listed nowhere and runs no hook, and the module's guards run for it all the same.
+ */
+export const WATCH_ARG = '~watch';
+
+/** Whether a presence subscription's arguments end with the watch mark. */
+function watching(args: readonly unknown[]): boolean {
+  return args.length > 0 && args[args.length - 1] === WATCH_ARG;
+}
+
+const withoutMark = (args: readonly unknown[]): unknown[] => (watching(args) ? args.slice(0, -1) : [...args]);
+
+/**
  * `live.stream(topic, init, { merge: 'presence' })`: init says who the subscriber is (an object
  * with the `key` field, default `id`); subscribing enters them, and the store holds everyone.
+ * A subscription whose arguments end with WATCH_ARG gets the same list and events without
+ * entering: init does not run for it and nobody sees it join.
  */
 export function presenceStream<S extends LiveStream<any[], unknown, boolean>>(stream: S): S & { resumable: false; join(s: SubscriptionStart): () => void } {
   const parts = presenceParts(new PresenceTracker(), stream.options.key, stream.init);
-  const topicOf = (ctx: LiveContext, args: unknown[]) => (typeof stream.topic === 'string' ? stream.topic : stream.topic(ctx, ...args));
+  const userTopic = stream.topic;
+  const topic = typeof userTopic === 'string' ? userTopic : (ctx: LiveContext, ...args: unknown[]) => userTopic(ctx, ...withoutMark(args));
+  const topicOf = (ctx: LiveContext, args: unknown[]) => (typeof topic === 'string' ? topic : topic(ctx, ...args));
+  const nothing = () => {};
   return {
     ...stream,
+    topic,
     // The member joins again on every subscription, so a reconnect never resumes.
     resumable: false,
-    join: parts.join,
-    init: (ctx: LiveContext, ...args: unknown[]) => parts.init(ctx, topicOf(ctx, args), args)
+    join: (subscription) => (watching(subscription.args) ? nothing : parts.join(subscription)),
+    init: (ctx: LiveContext, ...args: unknown[]) => {
+      const name = topicOf(ctx, args);
+      return watching(args) ? parts.list(name) : parts.init(ctx, name, args);
+    }
   };
 }

@@ -33,12 +33,13 @@ export interface StreamOptions {
   paginate?: boolean | 'after' | 'before';
 }
 
-export interface LiveStream<Args extends unknown[], Value, Dynamic extends boolean> {
+/** `Merge` is the stream's merge as its options name it: a presence stream's client store also has `watch`. */
+export interface LiveStream<Args extends unknown[], Value, Dynamic extends boolean, Merge extends MergeStrategy = MergeStrategy> {
   readonly [HANDLER]: 'stream';
   readonly topic: string | ((ctx: LiveContext, ...args: Args) => string);
   readonly init: (ctx: LiveContext, ...args: Args) => Awaitable<Value>;
   readonly options: MergeOptions;
-  readonly __types?: { args: Args; value: Value; dynamic: Dynamic };
+  readonly __types?: { args: Args; value: Value; dynamic: Dynamic; merge: Merge };
 }
 
 const MERGES: readonly MergeStrategy[] = ['crud', 'latest', 'set', 'presence', 'cursor'];
@@ -82,6 +83,7 @@ export function feedOptions(what: string, merge: MergeStrategy, options: { max?:
 }
 
 type Paginated = { paginate: true | 'after' | 'before' };
+type MergeOf<Options> = Options extends { merge: infer Merge extends MergeStrategy } ? Merge : 'crud';
 
 /**
  * One signature for every stream, so a mistake in the options (a `merge` value, an unknown key)
@@ -92,7 +94,7 @@ export function stream<Topic extends TopicArg, Value, Item, const Options extend
   topic: Topic,
   init: (ctx: LiveContext, ...args: TopicArgs<Topic>) => Awaitable<Options extends Paginated ? Page<Item> : Value>,
   options?: Options & ExactOptions<Options, StreamOptions>
-): LiveStream<TopicArgs<Topic>, Options extends Paginated ? Item[] : Value, IsDynamic<Topic>>;
+): LiveStream<TopicArgs<Topic>, Options extends Paginated ? Item[] : Value, IsDynamic<Topic>, MergeOf<Options>>;
 export function stream(
   topic: string | ((ctx: LiveContext, ...args: unknown[]) => string),
   init: (ctx: LiveContext, ...args: unknown[]) => unknown,

@@ -6,3 +6,10 @@ export const gallery = live.room({
   select: (user) => ({ name: (user as { name: string } | null)?.name ?? 'guest', color: 'teal' }),
   cursors: { tick: 10 }
 });
+
+/** Who is in a hall: subscribing enters it; `visitors(hall).watch` lists them without entering. */
+export const visitors = live.stream(
+  (_ctx, hall: string) => `visitors:${hall}`,
+  (ctx) => ({ id: (ctx.user as { id: string }).id }),
+  { merge: 'presence' }
+);
