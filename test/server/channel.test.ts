@@ -112,6 +112,9 @@ describe('cursor channels', () => {
     await client.subscribe('board/pointers');
     expect(await client.call('board/pointers', [], 'jump', { x: 1 })).toMatchObject({ t: 'error', code: 'MALFORMED' });
     expect(await client.call('board/pointers', [], 'move', { x: 1 })).toMatchObject({ t: 'result' });
+    // Positions are bounded plain data (default 1024 characters of JSON).
+    expect(await client.call('board/pointers', [], 'move', { x: 'x'.repeat(2000) })).toMatchObject({ t: 'error', code: 'BAD_CURSOR' });
+    expect(await client.call('board/pointers', [], 'move', undefined)).toMatchObject({ t: 'error', code: 'BAD_CURSOR' });
     client.close();
     await waitFor(() => server!.runtime.topics.subscriberCount('pointers') === 0, 'unsubscribed on close');
   });
