@@ -16,10 +16,11 @@
  * Whatever the mode, a store read through `subscribe` (`get(store)`, a new `$store`), its
  * `optimistic`, and the DevTools' reads fold what waits first, so nobody reads a stale value.
  */
-import { RpcError } from './rpc-error.js';
-
 /** When stream stores apply the events they receive (see the file's comment). */
 export type StoreUpdates = 'frame' | 'microtask' | 'sync';
+
+/** The modes `configure({ updates })` takes. */
+export const STORE_UPDATES: readonly StoreUpdates[] = ['frame', 'microtask', 'sync'];
 
 /**
  * A store with events waiting: `fold` takes them into its value silently, `show` tells its
@@ -33,49 +34,35 @@ export interface PendingUpdate {
 /** Longest wait for an update when no animation frame comes (a hidden tab), in ms. */
 export const FALLBACK_MS = 100;
 
-const UPDATE_MODES: readonly StoreUpdates[] = ['frame', 'microtask', 'sync'];
 let mode: StoreUpdates = 'frame';
 const due = new Set<PendingUpdate>();
+/** True while a run of the due updates is scheduled. */
+let scheduled = false;
 let frame: number | undefined;
 let timer: ReturnType<typeof setTimeout> | undefined;
-let microtask = false;
 const resolved = Promise.resolve();
 
-/** Sets when stores apply events; anything else is refused with INVALID_OPTION naming the modes. */
-export function setStoreUpdates(next: unknown): void {
-  if (!UPDATE_MODES.includes(next as StoreUpdates)) {
-    throw new RpcError('INVALID_OPTION', `configure({ updates }): takes ${UPDATE_MODES.map((m) => `'${m}'`).join(', ')}, not ${JSON.stringify(next)}`);
-  }
-  mode = next as StoreUpdates;
-  if (mode !== 'frame') runDue();
-}
-
-export function storeUpdates(): StoreUpdates {
-  return mode;
+/** Sets when stores apply events (checked by `configure`); what waits is applied now. */
+export function setStoreUpdates(next: StoreUpdates): void {
+  mode = next;
+  runDue();
 }
 
 /** Asks for `update` to run with the next batch of updates (or now, in `sync` mode). */
 export function requestUpdate(update: PendingUpdate): void {
-  if (mode === 'sync') {
-    update.fold();
-    update.show();
-    return;
-  }
   due.add(update);
-  const raf = (globalThis as { requestAnimationFrame?: (run: () => void) => number }).requestAnimationFrame;
-  if (mode === 'frame' && typeof raf === 'function') {
-    frame ??= raf(runDue);
-    timer ??= setTimeout(runDue, FALLBACK_MS);
-  } else if (!microtask) {
-    microtask = true;
-    resolved.then(runDue);
-  }
+  if (mode === 'sync') return runNow(update);
+  if (scheduled) return;
+  scheduled = true;
+  if (mode === 'frame' && typeof requestAnimationFrame === 'function') {
+    frame = requestAnimationFrame(runDue);
+    timer = setTimeout(runDue, FALLBACK_MS);
+  } else resolved.then(runDue);
 }
 
 /**
  * Runs `update` now if it waits, or shows it if it is folded and not yet shown (a subscriber of
- * another store of the same frame reads it): a read never sees a stale value. `show` is a no-op
- * for a store with nothing new.
+ * another store of the same frame reads it): a read never sees a stale value.
  */
 export function runNow(update: PendingUpdate): void {
   if (due.delete(update)) update.fold();
@@ -89,11 +76,10 @@ export function cancelUpdate(update: PendingUpdate): void {
 
 /** Folds every waiting store, then tells their subscribers, in the order the stores asked. */
 function runDue(): void {
-  if (frame !== undefined) (globalThis as { cancelAnimationFrame?: (id: number) => void }).cancelAnimationFrame?.(frame);
-  if (timer !== undefined) clearTimeout(timer);
-  frame = timer = undefined;
-  microtask = false;
-  if (due.size === 0) return;
+  if (frame !== undefined) cancelAnimationFrame(frame);
+  clearTimeout(timer);
+  frame = undefined;
+  scheduled = false;
   const updates = [...due];
   due.clear();
   for (const update of updates) update.fold();

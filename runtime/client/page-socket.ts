@@ -3,7 +3,7 @@
  * The public entry (index.ts) and the internal one the `$live/*` stubs load (internal.ts) both
  * reach it here, so a page holds one socket whichever entry it loads first.
  */
-import { setStoreUpdates, type StoreUpdates } from './frame-updates.js';
+import { setStoreUpdates, STORE_UPDATES, type StoreUpdates } from './frame-updates.js';
 import { RpcError } from './rpc-error.js';
 import { LiveSocket, type SocketOptions } from './socket.js';
 
@@ -29,7 +29,10 @@ export function configure(next: Partial<SocketOptions> & { updates?: StoreUpdate
     const problem = optionProblem(name, value);
     if (problem) throw new RpcError('INVALID_OPTION', `configure({ ${name} }): ${problem}`);
   }
-  if ('updates' in next) setStoreUpdates(updates);
+  if ('updates' in next) {
+    if (!STORE_UPDATES.includes(updates!)) throw new RpcError('INVALID_OPTION', `configure({ updates }): takes ${STORE_UPDATES.map((m) => `'${m}'`).join(', ')}, not ${String(updates)}`);
+    setStoreUpdates(updates!);
+  }
   Object.assign(options, socketOptions);
 }
 
