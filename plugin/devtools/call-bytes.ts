@@ -11,6 +11,7 @@ import type { TelemetryEventOf } from '../../runtime/server/telemetry.js';
 import { BinaryPayload } from '../../runtime/server/telemetry.js';
 import { BINARY_HEADER_BYTES, plainJson, type ServerMessage } from '../../runtime/protocol.js';
 import { encodeMessage } from '../../runtime/server/frames.js';
+import type { JsonMemo } from './json-memo.js';
 
 /** `[1,` before a JSON frame's first message and `]` after its last. */
 const JSON_FRAME_ENVELOPE = 4;
@@ -21,9 +22,9 @@ export interface CallJson {
   result: string | undefined;
 }
 
-export function callJson(event: TelemetryEventOf<'call'>): CallJson {
+export function callJson(event: TelemetryEventOf<'call'>, memo?: JsonMemo): CallJson {
   if (event.args[0] instanceof BinaryPayload) return { args: undefined, result: undefined };
-  return { args: plainJson(event.args), result: event.ok ? plainJson(event.result) : undefined };
+  return { args: plainJson(event.args), result: event.ok ? (memo ? memo.of(event.result) : plainJson(event.result)) : undefined };
 }
 
 export function callBytes(event: TelemetryEventOf<'call'>, json: CallJson = callJson(event)): { in: number; out: number } {

@@ -18,7 +18,7 @@ import type { Access } from './access.js';
 import { DevtoolsActions } from './actions.js';
 import { TelemetryCapture } from './capture.js';
 import type { Captured } from './capture-ring.js';
-import { toServerEvent } from './events.js';
+import { toServerEvents } from './events.js';
 import { serverState } from './snapshot.js';
 
 export interface OverlayClient {
@@ -176,7 +176,7 @@ export class DevtoolsChannel {
     if (from === Infinity) return;
     const fresh = this.capture.since(from);
     if (fresh.length === 0) return;
-    const converted = fresh.map(toServerEvent);
+    const converted = toServerEvents(fresh);
     for (const [client, overlay] of this.overlays) {
       if (!overlay.open) continue;
       const events = overlay.sent === from ? converted : converted.filter((e) => e.n > overlay.sent);
@@ -191,7 +191,7 @@ export class DevtoolsChannel {
   }
 
   private sendEvents(client: OverlayClient, overlay: OverlayState, captured: Captured[]): void {
-    if (captured.length > 0) this.send(client, overlay, captured.map(toServerEvent));
+    if (captured.length > 0) this.send(client, overlay, toServerEvents(captured));
   }
 
   private send(client: OverlayClient, overlay: OverlayState, events: ServerEvent[]): void {

@@ -7,20 +7,20 @@
 import type { TelemetryEventOf, TelemetryEventType } from '../../runtime/server/telemetry.js';
 import { isInternalCall } from '../../runtime/devtools-wire/internal-traffic.js';
 import { packedPreview, preview } from '../../runtime/devtools-wire/preview.js';
-import { plainJson } from '../../runtime/protocol.js';
 import type { ServerEvent, ServerEventOf } from '../../runtime/devtools-wire/messages.js';
 import type { Captured } from './capture-ring.js';
 import { callBytes, callJson } from './call-bytes.js';
+import { JsonMemo } from './json-memo.js';
 
 /** What a server event adds to its telemetry event's content: its order and its time. */
-type Stamp = { n: number; time: number };
+type Stamp = { n: number; time: number; memo: JsonMemo };
 
 type Converters = { [T in TelemetryEventType]: (event: TelemetryEventOf<T>, stamp: Stamp) => ServerEventOf<T> };
 
 const CONVERTERS: Converters = {
-  call: (event, { n, time }) => {
+  call: (event, { n, time, memo }) => {
     // Each value encoded once: its JSON gives the call's bytes and, when small, its preview.
-    const json = callJson(event);
+    const json = callJson(event, memo);
     const bytes = callBytes(event, json);
     const converted: ServerEventOf<'call'> = {
     n,
@@ -40,7 +40,7 @@ const CONVERTERS: Converters = {
     if (isInternalCall(event.args)) converted.internal = true;
     return converted;
   },
-  publish: (event, { n, time }) => ({
+  publish: (event, { n, time, memo }) => ({
     n,
     time,
     type: 'publish',
@@ -49,13 +49,13 @@ const CONVERTERS: Converters = {
     seq: event.seq,
     epoch: event.epoch,
     delivered: event.delivered,
-    data: packedPreview(event.data, plainJson(event.data)),
+    data: packedPreview(event.data, memo.of(event.data)),
     cause: event.cause
   }),
   // Plain JSON already: nothing to preview.
-  subscribe: (event, stamp) => ({ ...stamp, ...event }),
-  unsubscribe: (event, stamp) => ({ ...stamp, ...event }),
-  close: (event, stamp) => ({ ...stamp, ...event }),
+  subscribe: (event, { n, time }) => ({ n, time, ...event }),
+  unsubscribe: (event, { n, time }) => ({ n, time, ...event }),
+  close: (event, { n, time }) => ({ n, time, ...event }),
   open: (event, { n, time }) => ({ n, time, type: 'open', connection: event.connection, user: preview(event.user), origin: event.origin }),
   cron: (event, { n, time }) => ({
     n,
@@ -96,9 +96,12 @@ const CONVERTERS: Converters = {
   })
 };
 
-/** A captured event as the overlay receives it. */
-export function toServerEvent({ n, time, event }: Captured): ServerEvent {
-  // The map is keyed by type, so this look-up pairs each event with its own converter.
-  const convert = CONVERTERS[event.type] as (event: TelemetryEventOf<TelemetryEventType>, stamp: Stamp) => ServerEvent;
-  return convert(event, { n, time });
+/** Captured events as the overlay receives them, in one batch (a value met twice is encoded once). */
+export function toServerEvents(captured: readonly Captured[]): ServerEvent[] {
+  const memo = new JsonMemo();
+  return captured.map(({ n, time, event }) => {
+    // The map is keyed by type, so this look-up pairs each event with its own converter.
+    const convert = CONVERTERS[event.type] as (event: TelemetryEventOf<TelemetryEventType>, stamp: Stamp) => ServerEvent;
+    return convert(event, { n, time, memo });
+  });
 }

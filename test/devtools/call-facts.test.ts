@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { DevtoolsChannel } from '../../plugin/devtools/channel.js';
-import { toServerEvent } from '../../plugin/devtools/events.js';
+import { toServerEvents } from '../../plugin/devtools/events.js';
 import { live, LiveError } from '../../runtime/server/index.js';
 import { CURSOR_ACTION } from '../../runtime/server/kinds/room.js';
 import { CURSOR_MOVE_ACTION, isInternalTopic } from '../../runtime/devtools-wire/internal-traffic.js';
@@ -44,7 +44,7 @@ async function setup() {
   const calls: Extract<ServerEvent, { type: 'call' }>[] = [];
   let n = 0;
   const stop = server.runtime.telemetry.listen((event: TelemetryEvent) => {
-    if (event.type === 'call') calls.push(toServerEvent({ n: ++n, time: Date.now(), event }) as Extract<ServerEvent, { type: 'call' }>);
+    if (event.type === 'call') calls.push(toServerEvents([{ n: ++n, time: Date.now(), event }])[0] as Extract<ServerEvent, { type: 'call' }>);
   });
   cleanups.push(stop);
   const client = await TestClient.connect(server.url);

@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { summarize } from '../../devtools-ui/data/preview-text.js';
 import { expandPreview, packedPreview, PACKED_PREVIEW_CHARS, preview } from '../../runtime/devtools-wire/preview.js';
 import { plainJson } from '../../runtime/protocol.js';
+import { toServerEvents } from '../../plugin/devtools/events.js';
+import { JsonMemo } from '../../plugin/devtools/json-memo.js';
 
 const packed = (value: unknown) => packedPreview(value, plainJson(value));
 
@@ -29,5 +31,32 @@ describe('packed previews', () => {
 
   it('shows text that is not JSON as text, never failing the panel', () => {
     expect(expandPreview({ t: 'json', v: '{nope' })).toEqual({ t: 'str', v: '{nope' });
+  });
+});
+
+describe('values met twice in one batch', () => {
+  it('encodes a value once per batch, and says when JSON does not carry it', () => {
+    const memo = new JsonMemo();
+    const todo = { id: 1, text: 'milk' };
+    expect(memo.of(todo)).toBe('{"id":1,"text":"milk"}');
+    todo.text = 'changed after';
+    expect(memo.of(todo)).toBe('{"id":1,"text":"milk"}'); // the batch's own reading
+    expect(new JsonMemo().of(todo)).toBe('{"id":1,"text":"changed after"}');
+    expect(memo.of({ at: new Date(0) })).toBeUndefined();
+    expect(memo.of(7)).toBe('7');
+  });
+
+  it("shows a call's result and the publish of the same value alike, each with the call's own bytes", () => {
+    const todo = { id: 1, text: 'milk' };
+    const [publish, call] = toServerEvents([
+      { n: 1, time: 1, event: { type: 'publish', topic: 'todos', event: 'created', seq: 1, epoch: 'e', delivered: 2, data: todo } },
+      { n: 2, time: 2, event: { type: 'call', connection: 'c1', path: 'todos/add', args: [todo], id: 3, start: 0, duration: 1, ok: true, result: todo, bytesIn: 0 } }
+    ]);
+    expect(publish).toMatchObject({ data: { t: 'json', v: '{"id":1,"text":"milk"}' } });
+    expect(call).toMatchObject({
+      args: { t: 'json', v: '[{"id":1,"text":"milk"}]' },
+      result: { t: 'json', v: '{"id":1,"text":"milk"}' },
+      bytesOut: '{"t":"result","id":3,"data":{"id":1,"text":"milk"}}'.length
+    });
   });
 });
