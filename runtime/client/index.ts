@@ -52,8 +52,8 @@ interface ClientTypes<T> {
   channel: T extends LiveChannel<infer Args, infer Message, infer Merge, infer Dynamic, infer Profile>
     ? StoreExport<Args, LiveStore<ChannelValue<Message, Merge, Profile>> & ChannelPublisher<Message>, Dynamic>
     : never;
-  room: T extends LiveRoom<infer Data, infer Member, infer Actions, infer Profile>
-    ? (roomId: string) => RoomClient<Awaited<Data>, Awaited<Member>, Actions, Profile>
+  room: T extends LiveRoom<infer Data, infer Member, infer Actions, infer Profile, infer Position>
+    ? (roomId: string) => RoomClient<Awaited<Data>, Awaited<Member>, Actions, Profile, Position>
     : never;
 }
 
@@ -76,7 +76,7 @@ export type Client<T> = T extends { readonly [HANDLER]: infer Kind extends Clien
  * for a guest tab. With the room's `select`, presence entries are `{ key, user }` and cursor
  * entries `{ key, data, user }`, `user` being the profile `select` returned.
  */
-export type RoomClient<Data, Member, Actions, Profile = undefined> = {
+export type RoomClient<Data, Member, Actions, Profile = undefined, Position = unknown> = {
   readonly id: string;
   /** The room's data, folded by its merge. */
   readonly data: LiveStore<Data>;
@@ -91,14 +91,14 @@ export type RoomClient<Data, Member, Actions, Profile = undefined> = {
    * Every cursor in the room, one frame per server tick carrying all that moved. Subscribing
    * also lets this page move its own (`moveCursor`); it leaves when the subscription ends.
    */
-  readonly cursors: LiveStore<CursorEntry<unknown, Profile>[]>;
+  readonly cursors: LiveStore<CursorEntry<Position, Profile>[]>;
   /** Sends this user's cursor; needs a subscription to `cursors` or an active `shareCursor()`. */
-  moveCursor(position: unknown): Promise<void>;
+  moveCursor(position: Position): Promise<void>;
   /**
    * Shares this user's cursor without receiving the others' (a bot, a small screen): the cursor
    * is listed from its first `move` until `stop()` or the socket closing.
    */
-  shareCursor(): CursorShare;
+  shareCursor(): CursorShare<Position>;
 } & {
   readonly [K in keyof Actions]: Actions[K] extends (ctx: any, ...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
 };

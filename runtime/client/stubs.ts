@@ -68,9 +68,9 @@ export function __channelFactory(path: string): (...args: unknown[]) => LiveStor
 const ROOM_FIELDS = new Set(['id', 'data', 'presence', 'watch', 'cursors', 'moveCursor', 'shareCursor']);
 
 /** A cursor shared without receiving the others' (a room's `shareCursor()`). */
-export interface CursorShare {
+export interface CursorShare<Position = unknown> {
   /** Moves this user's cursor; resolves once the server took it (its first frame shows it). */
-  move(position: unknown): Promise<void>;
+  move(position: Position): Promise<void>;
   /** Stops sharing: the cursor leaves the room unless another tab of the user still holds it. */
   stop(): void;
 }

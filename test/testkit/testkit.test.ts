@@ -151,6 +151,9 @@ describe('svelte-realtime/test', () => {
     const cursors = await room.cursors.until((list) => list.some((entry) => entry.key === 'user:bot'));
     expect(cursors).toContainEqual({ key: 'user:bot', data: { x: 1 }, user: { name: 'Bot', color: 'teal' } });
     expectTypeOf(cursors[0]!.user).toEqualTypeOf<{ name: string; color: string }>();
+    expectTypeOf(cursors[0]!.data).toEqualTypeOf<{ x: number }>();
+    // The room's check refuses what its type guard does not allow.
+    await expect(share.move({ y: 1 } as never)).rejects.toMatchObject({ code: 'BAD_CURSOR' });
     expectTypeOf(watch.value!).toEqualTypeOf<{ key: string; user: { name: string; color: string } }[]>();
     share.stop();
     await room.cursors.until((list) => !list.some((entry) => entry.key === 'user:bot'));

@@ -76,6 +76,8 @@ export interface CursorLimits {
   tick: number;
   /** Largest position, in characters of its JSON. */
   maxBytes: number;
+  /** The app's own check of a position (after the size): false refuses it. */
+  check?: (position: unknown) => boolean;
 }
 
 /** Reads `{ tick, maxBytes }` (and the older `throttle`, now the tick) for `where`'s errors. */
@@ -91,6 +93,7 @@ export class CursorTracker {
   private readonly topics = new Map<string, TopicCursors>();
   readonly tick: number;
   readonly maxBytes: number;
+  private readonly accept: ((position: unknown) => boolean) | undefined;
 
   constructor(
     limits: CursorLimits | number,
@@ -99,6 +102,7 @@ export class CursorTracker {
     const resolved = typeof limits === 'number' ? { tick: limits, maxBytes: DEFAULT_CURSOR_BYTES } : limits;
     this.tick = resolved.tick;
     this.maxBytes = resolved.maxBytes;
+    this.accept = typeof limits === 'number' ? undefined : limits.check;
   }
 
   /** An attachment of `key` (shown with `user`, its profile) on `topic`; the returned function ends it. */
@@ -135,7 +139,7 @@ export class CursorTracker {
 
   /**
    * Moves `key`'s cursor to `data`; false when the key is not attached on the topic. Throws
-   * BAD_CURSOR for a position that is not plain data or is past `maxBytes`.
+   * BAD_CURSOR for a position that is not plain data, is past `maxBytes` or fails `check`.
    */
   move(topic: string, key: string, data: unknown, publish: Publish): boolean {
     const state = this.topics.get(topic);
@@ -200,5 +204,6 @@ export class CursorTracker {
     if (text.length > this.maxBytes) {
       throw new LiveError('BAD_CURSOR', `A cursor position may take at most ${this.maxBytes} characters as JSON; this one takes ${text.length}`);
     }
+    if (this.accept && !this.accept(data)) throw new LiveError('BAD_CURSOR', "This cursor position was refused by the room's check");
   }
 }

@@ -50,16 +50,22 @@ export interface RoomMember<Profile> {
   user: Profile;
 }
 
-export interface RoomCursorOptions {
+export interface RoomCursorOptions<Position = unknown> {
   /** Least ms between two cursor frames of one room; each frame carries every cursor that moved. Default 16 (about 60 a second). */
   tick?: number;
   /** Largest cursor position a client may send, in characters of its JSON. Default 1024. */
   maxBytes?: number;
+  /**
+   * Checks each position a client sends (after `maxBytes`): return false to refuse it with
+   * BAD_CURSOR. As a type guard (`(p): p is { x: number; y: number } => ...`) it also types
+   * the positions on the page: `cursors` entries' `data` and `moveCursor`'s argument.
+   */
+  check?: (position: unknown) => position is Position;
   /** @deprecated Cursors are coalesced per room now: `throttle` is read as `tick`. */
   throttle?: number;
 }
 
-export interface RoomConfig<Data, Member, Actions extends Record<string, RoomAction>, Profile> {
+export interface RoomConfig<Data, Member, Actions extends Record<string, RoomAction>, Profile, Position = unknown> {
   /** The room's data: its first value for a subscriber. */
   init: (ctx: LiveContext, roomId: string) => Awaitable<Data>;
   /** How `ctx.room.publish` events fold into data. Default `crud`. */
@@ -82,7 +88,7 @@ export interface RoomConfig<Data, Member, Actions extends Record<string, RoomAct
    */
   select?: (user: LiveUser, ctx: LiveContext) => Profile;
   /** Cursors, coalesced to one frame per room every `tick` ms (default 16); `false` for none. */
-  cursors?: boolean | RoomCursorOptions;
+  cursors?: boolean | RoomCursorOptions<Position>;
   /** Functions the client calls as `room(id).<name>(...args)`; `ctx.room` is the room. */
   actions?: Actions & { [K in keyof Actions]: RoomAction };
   /** A member entered (their first tab joined). */
@@ -93,7 +99,7 @@ export interface RoomConfig<Data, Member, Actions extends Record<string, RoomAct
 
 export type RoomPart = 'data' | 'presence' | 'watch' | 'cursors' | 'share-cursor';
 
-export interface LiveRoom<Data, Member, Actions extends Record<string, RoomAction>, Profile = undefined> {
+export interface LiveRoom<Data, Member, Actions extends Record<string, RoomAction>, Profile = undefined, Position = unknown> {
   readonly [HANDLER]: 'room';
   readonly topic: (ctx: LiveContext, roomId: string, part: RoomPart) => string;
   readonly init: (ctx: LiveContext, roomId: string, part: RoomPart) => Promise<unknown>;
@@ -103,7 +109,7 @@ export interface LiveRoom<Data, Member, Actions extends Record<string, RoomActio
   join(subscription: SubscriptionStart): (() => void) | void;
   call(ctx: LiveContext, args: unknown[]): Promise<unknown>;
   activate(host: ActivationHost): () => void;
-  readonly __types?: { data: Data; member: Member; actions: Actions; profile: Profile };
+  readonly __types?: { data: Data; member: Member; actions: Actions; profile: Profile; position: Position };
 }
 
 /** The action name a client's cursor moves use; not a JavaScript identifier, so no action can take it. */
@@ -123,9 +129,9 @@ function roomId(value: unknown): string {
 /** Presence entries: `presence`'s member, `{ key, user }` with `select`, else `{ id }`. */
 type MemberOf<Member, Profile> = [Profile] extends [undefined] ? Member : RoomMember<Profile>;
 
-export function room<Data, Member = { id: string }, Actions extends Record<string, RoomAction> = {}, Profile = undefined>(
-  config: RoomConfig<Data, Member, Actions, Profile>
-): LiveRoom<Data, MemberOf<Member, Profile>, Actions, Profile> {
+export function room<Data, Member = { id: string }, Actions extends Record<string, RoomAction> = {}, Profile = undefined, Position = unknown>(
+  config: RoomConfig<Data, Member, Actions, Profile, Position>
+): LiveRoom<Data, MemberOf<Member, Profile>, Actions, Profile, Position> {
   if (typeof config !== 'object' || config === null || typeof config.init !== 'function') {
     throw new TypeError('live.room(config): config.init must be a function (ctx, roomId) => the room data');
   }
@@ -146,8 +152,10 @@ export function room<Data, Member = { id: string }, Actions extends Record<strin
     if (RESERVED_NAMES.has(name)) throw new TypeError(`live.room: an action may not be named ${name}: the room object on the page uses that name; rename the action`);
     actions.set(name, action);
   }
-  const cursors =
-    config.cursors === false ? undefined : new CursorTracker(cursorLimits(typeof config.cursors === 'object' ? config.cursors : undefined, 'live.room'));
+  const cursorConfig = typeof config.cursors === 'object' && config.cursors !== null ? config.cursors : undefined;
+  const check = cursorConfig?.check;
+  if (check !== undefined && typeof check !== 'function') throw new TypeError('live.room: cursors.check must be a function (position) => boolean');
+  const cursors = config.cursors === false ? undefined : new CursorTracker({ ...cursorLimits(cursorConfig, 'live.room'), check });
   let prefix = runtimeTopic('room', '?');
   let report: (error: unknown, where: string) => void = (error, where) => console.error(`[svelte-realtime] ${where}:`, error);
 
