@@ -114,3 +114,26 @@ test('presence names and colours, cursors named after their member, and a nudge 
   await expect(a.getByTestId('nudged')).toHaveCount(0);
   await close();
 });
+
+test('the boards list watches who is on each board without being counted there', async ({ browser, baseURL }) => {
+  const [one, two] = [unique('watched'), unique('watched')];
+  const lobby = await browser.newContext({ baseURL });
+  const list = await lobby.newPage();
+  await list.goto(`/boards?boards=${one},${two}`);
+  await expect(list.getByTestId('connection')).toHaveText('open');
+  const card = (id: string) => list.getByTestId('board-card').filter({ hasText: `#${id}` });
+  await expect(card(one).getByTestId('here')).toHaveText('0 here');
+
+  const visitor = await browser.newContext({ baseURL });
+  const onBoard = await visitor.newPage();
+  await onBoard.goto(`/board?room=${one}`);
+  await expect(card(one).getByTestId('here')).toHaveText('1 here');
+  await expect(card(two).getByTestId('here')).toHaveText('0 here');
+  // The visitor sees only themselves: the list watching the board is not a member.
+  await expect(onBoard.getByTestId('presence').getByRole('listitem')).toHaveCount(1);
+  await shot(list, 'boards');
+
+  await visitor.close();
+  await expect(card(one).getByTestId('here')).toHaveText('0 here');
+  await lobby.close();
+});

@@ -49,11 +49,20 @@ export async function typeChecks(): Promise<void> {
   // A room is a function of its id: typed stores, and each action without its ctx.
   const main = board('main');
   const cards: LiveStore<Card[]> = main.data;
-  const members: LiveStore<{ id: string; name: string }[]> = main.presence;
+  // Presence, watched presence and cursors carry the profile `select` returns.
+  const members: LiveStore<{ key: string; user: { name: string; color: string } }[]> = main.presence;
+  const watched: typeof members = main.watch;
+  const pointers: LiveStore<{ key: string; data: unknown; user: { name: string; color: string } }[]> = main.cursors;
   const added: Card = await main.add('hello');
   void cards;
   void members;
+  void watched;
+  void pointers;
   void added;
+  main.presence.subscribe((list) => {
+    // @ts-expect-error a profile has a name and a colour, no id
+    void list?.[0]?.user.id;
+  });
   // @ts-expect-error add takes the card's text
   await main.add(1);
   // @ts-expect-error the room has no such action
