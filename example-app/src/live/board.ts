@@ -12,8 +12,9 @@ export const board = live.room({
     name: user?.name ?? `guest ${ctx.connectionId.slice(-3)}`,
     color: colorOf(user?.id ?? ctx.connectionId)
   }),
-  // One cursor frame per board every 16 ms, carrying every cursor that moved.
-  cursors: { tick: 16, maxBytes: 256 },
+  // One cursor frame per board every 16 ms, carrying every cursor that moved; a position is
+  // where the pointer is (percent of the board) and, while dragging, the note it holds.
+  cursors: { tick: 16, maxBytes: 256, check: isPointer },
   actions: {
     add(ctx, text: string, at?: { x: number; y: number }) {
       const card = db.cards.add(ctx.room.id, noteText(text), ctx.user?.name ?? 'guest', at === undefined ? undefined : position(at));
@@ -61,6 +62,18 @@ export const board = live.room({
     }
   }
 });
+
+/** A cursor position: the pointer in percent of the board, and the note it drags, if any. */
+export type Pointer = { x: number; y: number; drag?: { id: string; x: number; y: number } };
+
+const isNumber = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n);
+
+function isPointer(value: unknown): value is Pointer {
+  const p = value as Partial<Pointer> | null;
+  if (typeof p !== 'object' || p === null || !isNumber(p.x) || !isNumber(p.y)) return false;
+  if (p.drag === undefined) return true;
+  return typeof p.drag === 'object' && p.drag !== null && typeof p.drag.id === 'string' && p.drag.id.length <= 64 && isNumber(p.drag.x) && isNumber(p.drag.y);
+}
 
 const MEMBER_COLORS = ['#e74c3c', '#8e44ad', '#2980b9', '#16a085', '#d35400', '#c0392b', '#2c3e50', '#27ae60'];
 
