@@ -24,7 +24,7 @@
  */
 import { ErrorCode, type TopicPosition } from '../protocol.js';
 import { encodeMessage } from './frames.js';
-import type { BusEvent, TopicBus, TopicReceiver } from './cluster/bus.js';
+import type { BatchPayload, BusEvent, TopicBus, TopicReceiver } from './cluster/bus.js';
 import { decodePayload, encodePayload, eventFrame } from './cluster/payload.js';
 import { RUNTIME_TOPIC_PREFIX } from './topic-names.js';
 import type { LiveContext } from './context.js';
@@ -160,6 +160,8 @@ export class Topics {
   private readonly publishedAway = new Set<string>();
   /** Inside `together`: each subscriber's frames so far, handed over when the batch ends. */
   private gathering: Map<TopicSubscriber, TopicFrame[]> | undefined;
+  /** Inside `together`, in a cluster: the batch's events for the bus, sent as one message when it ends. */
+  private toBus: (BatchPayload & { event: string; data: unknown })[] | undefined;
 
   constructor(options: TopicsOptions = {}) {
     this.historySize = options.historySize ?? 256;
@@ -199,16 +201,18 @@ export class Topics {
 
   /**
    * Runs `publishes` (a batch) so that each subscriber receives what they deliver together, in
-   * order, as one frame (`sendEvents`). Nested calls join the outer batch. In a cluster, each
-   * event still travels the bus on its own; instances deliver them as they come back.
+   * order, as one frame (`sendEvents`). Nested calls join the outer batch. In a cluster the
+   * batch goes to the bus as one message, and every instance delivers it the same way.
    */
   together(publishes: () => void): void {
     if (this.gathering) return publishes();
     const gathering = (this.gathering = new Map());
+    const toBus = (this.toBus = []);
     try {
       publishes();
     } finally {
-      this.gathering = undefined;
+      this.gathering = this.toBus = undefined;
+      if (toBus.length > 0) this.publishBatchToCluster(toBus);
       for (const [subscriber, frames] of gathering) {
         if (frames.length > 1 && subscriber.sendEvents) subscriber.sendEvents(frames);
         else for (const { topic, frame } of frames) subscriber.sendEvent(topic, frame);
@@ -236,7 +240,8 @@ export class Topics {
     const receiver: TopicReceiver = {
       receive: (topic, epoch, seq, payload, own) => this.receive(topic, epoch, seq, payload, own),
       resync: () => this.resync(),
-      disconnected: () => {}
+      disconnected: () => {},
+      together: (receives) => this.together(receives)
     };
     bus.attach(receiver);
     // Topics followed before the cluster was joined take the cluster's position now.
@@ -419,9 +424,27 @@ export class Topics {
   private publishToCluster(cluster: TopicBus, topic: string, event: string, data: unknown): PublishReport {
     if (!cluster.connected) return this.deliver(topic, event, data, true);
     const payload = encodePayload(event, data);
+    if (this.toBus) {
+      this.toBus.push({ topic, payload, event, data });
+      return { seq: 0, delivered: 0 };
+    }
     // Lost on the way: this instance's subscribers still get it; the topic starts over with the cluster when the bus is back.
     cluster.publish(topic, payload).catch(() => this.deliver(topic, event, data, true));
     return { seq: 0, delivered: 0 };
+  }
+
+  /**
+   * A batch's events to the bus as one message. Lost on the way, this instance's subscribers
+   * still get them, together; the topics start over with the cluster when the bus is back.
+   */
+  private publishBatchToCluster(events: readonly (BatchPayload & { event: string; data: unknown })[]): void {
+    const cluster = this.cluster!;
+    const sent = events.length === 1 ? cluster.publish(events[0]!.topic, events[0]!.payload) : cluster.publishBatch(events);
+    sent.catch(() =>
+      this.together(() => {
+        for (const { topic, event, data } of events) this.deliver(topic, event, data, true);
+      })
+    );
   }
 
   /** An event from the bus, published on any instance. */

@@ -37,6 +37,14 @@ export interface TopicReceiver {
   resync(): void;
   /** The bus lost its connection: publishes stay on this instance until `resync`. */
   disconnected(): void;
+  /** Runs the `receive`s of one batch so each subscriber gets their events in one frame. */
+  together(receives: () => void): void;
+}
+
+/** One event of a batch on its way to the bus. */
+export interface BatchPayload {
+  topic: string;
+  payload: string;
 }
 
 export interface TopicBus {
@@ -44,6 +52,11 @@ export interface TopicBus {
   readonly connected: boolean;
   /** Publishes `payload` on `topic`; it comes back to every instance through `receive`. */
   publish(topic: string, payload: string): Promise<void>;
+  /**
+   * Publishes a batch (ctx.batch) as one message: each event numbered on its topic, and every
+   * instance receives them together (`TopicReceiver.together`).
+   */
+  publishBatch(events: readonly BatchPayload[]): Promise<void>;
   /**
    * Moves the topic to a new epoch on every instance (announced as an event with seq 0), so all
    * its subscribers re-run init: for a topic this instance published on while the bus was away.

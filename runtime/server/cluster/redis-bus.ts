@@ -16,7 +16,7 @@ import { parse, stringify } from 'devalue';
 import { createClient } from '@redis/client';
 import type { BusEvent, ClusterBus, CounterBus, CursorBus, CursorShown, LeaseBus, PresenceBus, PresenceGone, TopicBus, TopicRead, TopicReceiver } from './bus.js';
 import type { ResolvedCluster } from './options.js';
-import { CURSOR_REMOVE, CURSOR_SET, EXPIRED, HEARTBEAT, PRESENCE_JOIN, PRESENCE_LEAVE, PUBLISH, RATE, READ, REAP, RELEASE, RESTART } from './scripts.js';
+import { CURSOR_REMOVE, CURSOR_SET, EXPIRED, HEARTBEAT, PRESENCE_JOIN, PRESENCE_LEAVE, PUBLISH, PUBLISH_BATCH, RATE, READ, REAP, RELEASE, RESTART } from './scripts.js';
 
 type Client = ReturnType<typeof createClient>;
 type Reply = string | number | null | Reply[];
@@ -99,6 +99,12 @@ export class RedisBus implements ClusterBus {
       publish: async (topic, payload) => {
         const { history, historyTtlMs } = this.options;
         await run(this.client, PUBLISH, [this.key(`t:${topic}`), this.key(`s:${topic}`)], [newEpoch(), payload, this.instance, history, historyTtlMs, channel, topic]);
+      },
+      publishBatch: async (events) => {
+        const { history, historyTtlMs } = this.options;
+        const keys = events.flatMap(({ topic }) => [this.key(`t:${topic}`), this.key(`s:${topic}`)]);
+        const args = events.flatMap(({ topic, payload }) => [newEpoch(), topic, payload]);
+        await run(this.client, PUBLISH_BATCH, keys, [history, historyTtlMs, channel, this.instance, ...args]);
       },
       restart: async (topic) => {
         await run(this.client, RESTART, [this.key(`t:${topic}`), this.key(`s:${topic}`)], [newEpoch(), this.options.historyTtlMs, channel, topic, this.instance]);
@@ -227,14 +233,22 @@ export class RedisBus implements ClusterBus {
     return { position, events: complete ? events : null };
   }
 
+  /** A message on the events channel: one event, or a batch (a list of them) received together. */
   private message(text: string): void {
-    let topic: string, epoch: string, seq: number, origin: string, payload: string;
+    type Sent = [topic: string, epoch: string, seq: number, origin: string, payload: string];
+    let sent: Sent | Sent[];
     try {
-      [topic, epoch, seq, origin, payload] = JSON.parse(text) as [string, string, number, string, string];
+      sent = JSON.parse(text) as Sent | Sent[];
     } catch {
       return;
     }
-    this.receiver?.receive(topic, epoch, seq, payload, origin === this.instance);
+    const receiver = this.receiver;
+    if (!receiver || !Array.isArray(sent)) return;
+    const receive = ([topic, epoch, seq, origin, payload]: Sent) => receiver.receive(topic, epoch, seq, payload, origin === this.instance);
+    if (!Array.isArray(sent[0])) return receive(sent as Sent);
+    receiver.together(() => {
+      for (const one of sent as Sent[]) if (Array.isArray(one)) receive(one);
+    });
   }
 
   /** Says this instance is alive, enters its presence again if Redis lost it, and removes expired instances. */

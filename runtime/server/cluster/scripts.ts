@@ -27,6 +27,31 @@ redis.call('PUBLISH', ARGV[6], cjson.encode({ARGV[7], epoch, seq, ARGV[3], ARGV[
 return seq`;
 
 /**
+ * Publish a batch (ctx.batch) in one message. KEYS: meta hash and stream of each event's topic,
+ * in pairs (a topic twice for two of its events). ARGV: history length, ttl ms, channel, origin,
+ * then per event: epoch if new, topic, payload. Each event is numbered as PUBLISH numbers it;
+ * the channel carries one message: the list of what PUBLISH would have sent for each.
+ */
+export const PUBLISH_BATCH = `
+local sent = {}
+for i = 1, #KEYS / 2 do
+  local meta, stream, at = KEYS[2 * i - 1], KEYS[2 * i], 4 + (i - 1) * 3
+  local epoch = redis.call('HGET', meta, 'e')
+  if not epoch then
+    epoch = ARGV[at + 1]
+    redis.call('HSET', meta, 'e', epoch, 's', 0)
+    redis.call('DEL', stream)
+  end
+  local seq = redis.call('HINCRBY', meta, 's', 1)
+  redis.call('XADD', stream, 'MAXLEN', '~', ARGV[1], seq .. '-0', 'p', ARGV[at + 3])
+  redis.call('PEXPIRE', meta, ARGV[2])
+  redis.call('PEXPIRE', stream, ARGV[2])
+  sent[i] = {ARGV[at + 2], epoch, seq, ARGV[4], ARGV[at + 3]}
+end
+redis.call('PUBLISH', ARGV[3], cjson.encode(sent))
+return #sent`;
+
+/**
  * Restart a topic on a new epoch (an instance published on it while Redis was away, so some
  * instances missed events). KEYS: meta, stream. ARGV: new epoch, ttl ms, channel, topic, origin.
  * Every instance hears it as an event with seq 0 and tells its subscribers to re-run init.

@@ -1,0 +1,71 @@
+/**
+ * ctx.batch in a cluster: the batch crosses the bus as one message, and a subscriber on another
+ * instance gets its events in one frame, numbered on each topic as single publishes would be.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { decodeFrame } from '../../runtime/server/frames.js';
+import { TestClient, waitFor } from '../helpers/server.js';
+import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { redisClient, startInstance, stopInstances } from './instances.js';
+
+let redis: TestRedis;
+const clients: TestClient[] = [];
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis.stop();
+});
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.close();
+  await stopInstances();
+});
+
+async function connect(url: string): Promise<TestClient> {
+  const client = await TestClient.connect(url);
+  clients.push(client);
+  return client;
+}
+
+describe('ctx.batch in a cluster', () => {
+  it('is one message on the bus and one frame for a subscriber on another instance', async () => {
+    const [a, b] = await Promise.all([startInstance(redis, 'a'), startInstance(redis, 'b')]);
+    const watcher = await connect(b.url());
+    await watcher.subscribe('app/feed');
+    await watcher.subscribe('app/notes');
+    const frames: string[][] = [];
+    watcher.socket.on('message', (data) => {
+      const events = (decodeFrame(data.toString()) as { t: string; topic?: string }[]).filter((m) => m.t === 'event');
+      if (events.length > 0) frames.push(events.map((m) => m.topic!));
+    });
+    const bus = await redisClient(redis);
+    const messages: string[] = [];
+    const listener = bus.duplicate();
+    listener.on('error', () => {});
+    await listener.connect();
+    await listener.subscribe('test:events', (message) => void messages.push(message));
+    try {
+      const mover = await connect(a.url());
+      for (const id of [1, 2]) expect(await mover.call('app/move', id)).toMatchObject({ t: 'result' });
+      await waitFor(() => frames.length === 2, 'both batches on the other instance');
+      expect(frames).toEqual([
+        ['feed', 'notes'],
+        ['feed', 'notes']
+      ]);
+      expect(messages).toHaveLength(2);
+      expect(JSON.parse(messages[0]!).map((sent: unknown[]) => sent[0])).toEqual(['feed', 'notes']);
+      const notes = watcher.events('notes');
+      expect(notes.map((e) => [e.seq, (e.data as { at: Date }).at])).toEqual([
+        [1, new Date(0)],
+        [2, new Date(0)]
+      ]);
+      expect(watcher.events('feed').map((e) => [e.seq, e.event, e.data])).toEqual([
+        [1, 'deleted', 1],
+        [2, 'deleted', 2]
+      ]);
+    } finally {
+      await listener.quit();
+      await bus.quit();
+    }
+  });
+});
