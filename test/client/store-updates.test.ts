@@ -168,6 +168,30 @@ describe('store updates', () => {
     expect(watched.values.length - before).toBe(10);
   });
 
+  it('show every store of a frame even when a subscriber of one throws (hostile: a broken component)', async () => {
+    const frames = fakeFrames();
+    const { list, other } = await start();
+    const stop = list.subscribe((items) => {
+      if (items?.[0]?.v === 6) throw new Error('broken component');
+    });
+    cleanups.push(stop);
+    const watched = watch(other);
+    await until(list.status, (s) => s === 'ready');
+    await until(other.status, (s) => s === 'ready');
+    server!.runtime.batch([
+      { topic: 'list', event: 'updated', data: { id: 0, v: 6 } },
+      { topic: 'other', event: 'created', data: { id: 1, v: 6 } }
+    ]);
+    await waitFor(() => frames.waiting > 0, 'events waiting for a frame');
+    expect(() => frames.frame()).toThrow('broken component');
+    expect(watched.values.at(-1)).toEqual([{ id: 1, v: 6 }]);
+    // The next frame runs as usual.
+    server!.runtime.publish('other', 'created', { id: 2, v: 7 });
+    await waitFor(() => frames.waiting > 0, 'the next event');
+    frames.frame();
+    expect(watched.values.at(-1)).toHaveLength(2);
+  });
+
   it('refuses an update mode it does not know, naming the modes', () => {
     expect(() => configure({ updates: 'often' as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringMatching(/'frame', 'microtask', 'sync'/) }));
   });
