@@ -24,7 +24,7 @@ export { rateLimiter } from './kinds/rate-limit.js';
 export type { RateLimitOptions, RateLimiter, RateLimiterOptions } from './kinds/rate-limit.js';
 export type { LiveBinary, BinaryOptions } from './kinds/binary.js';
 export type { LiveChannel, ChannelOptions, ChannelMerge, ChannelValue } from './kinds/channel.js';
-export type { LiveRoom, RoomConfig, RoomContext, RoomAction } from './kinds/room.js';
+export type { LiveRoom, RoomConfig, RoomContext, RoomAction, RoomCursorOptions, RoomMember } from './kinds/room.js';
 export type { CursorEntry } from './kinds/cursor.js';
 export type { Page } from './kinds/paginate.js';
 export type { LiveContext, LiveUser, Register } from './context.js';
