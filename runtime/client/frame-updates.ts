@@ -10,12 +10,13 @@
  *   so a timer stands in (FALLBACK_MS, as slow as the browser lets a hidden tab's timers be);
  *   where there are no animation frames (server, Node, tests) at the end of the current task;
  * - `microtask`: at the end of the current task, whatever the page;
- * - `sync`: at once, one update per event (what a page that reads a store after every event
- *   without subscribing may want).
+ * - `sync`: at once, one update per event (for a subscriber that must see every intermediate
+ *   value).
  *
  * Whatever the mode, a store read through `subscribe` (`get(store)`, a new `$store`), its
  * `optimistic`, and the DevTools' reads fold what waits first, so nobody reads a stale value.
  */
+
 /** When stream stores apply the events they receive (see the file's comment). */
 export type StoreUpdates = 'frame' | 'microtask' | 'sync';
 
