@@ -181,6 +181,13 @@ export class CursorTracker {
   private flush(topic: string, state: TopicCursors): void {
     state.timer = undefined;
     if (state.moved.size === 0 || this.topics.get(topic) !== state) return;
+    // A timer may fire a little early: a frame never follows the last one by less than a tick.
+    const early = state.lastFrame + this.tick - this.now();
+    if (early > 0) {
+      state.timer = setTimeout(() => this.flush(topic, state), early);
+      state.timer.unref?.();
+      return;
+    }
     const entries: Entry[] = [];
     for (const cursor of state.moved) {
       cursor.shown = true;
