@@ -15,12 +15,14 @@
  * channel and one with the panel open (bench/lib/devtools-load-server.js): the same work at the
  * same rate, so the extra CPU time the open one uses is what the overlay costs, every event is
  * kept (the row says what share was), and that cost divided by the events kept is the cost of
- * one captured event.
+ * one captured event. The last row is the page side: the page's own throughput in a real
+ * browser with the panel open against closed.
  */
 import { WebSocket } from 'ws';
 import { LiveSocket } from '../../dist/runtime/client/socket.js';
 import { startChild } from '../lib/child.js';
 import { median, row } from '../lib/stats.js';
+import { pageThroughput } from '../lib/devtools-page.js';
 
 /** The realistic dev load: calls per second, and the stores following the topic each call publishes to. */
 const LOAD = { rate: 2000, subscribers: 10 };
@@ -59,7 +61,8 @@ export default async function devtools({ quick }) {
         target: '>= 0.90',
         note: `the open overlay was sent ${watching.events} events, ${(watching.bytes / 1e6).toFixed(1)} MB of JSON: ${(flatOutKept * 100).toFixed(1)}% of the calls and publishes (flat out, the open budget of 10 000 events a second samples them)`
       }),
-      ...(await realisticLoad(quick))
+      ...(await realisticLoad(quick)),
+      ...(await pageSide(quick))
     ];
   } finally {
     await clients.close();
@@ -137,6 +140,28 @@ async function realisticLoad(quick) {
     for (const client of clients) client.ws?.close();
     await Promise.all(Object.values(servers).map((server) => server.close()));
   }
+}
+
+/**
+ * The page's own RPC throughput in Chromium against example-app in `vite dev`, panel open
+ * against closed (bench/lib/devtools-page.js): short rounds, a browser is heavy for a bench run.
+ */
+async function pageSide(quick) {
+  const { total, rounds, samples } = await pageThroughput({ quick });
+  const closed = median(samples.closed.map((s) => s.rate));
+  const open = median(samples.open.map((s) => s.rate));
+  const gap = (list) => Math.max(...list.map((s) => s.gap)).toFixed(0);
+  return [
+    row({
+      name: "Page's RPC throughput in Chromium (vite dev), DevTools open",
+      value: open,
+      unit: 'calls/s',
+      reference: 'panel closed',
+      referenceValue: closed,
+      target: '>= 0.8',
+      note: `example-app's /inspect echo through its $live stub, 64 in flight, ${total} calls per round, ${rounds} rounds alternating closed and open (a few seconds each: a browser and a dev server are heavy for a bench run); median round; longest frame gap ${gap(samples.closed)} ms closed, ${gap(samples.open)} ms open`
+    })
+  ];
 }
 
 /** Makes `rate` calls a second for `seconds`, each sent when due, and waits for every answer. */
