@@ -33,6 +33,8 @@ export interface LiveContext {
    * entry publishes none of them. See publish-batch.ts.
    */
   batch(events: readonly BatchEvent[]): void;
+  /** Runs `publishes` (synchronous): everything it publishes, a room's `ctx.room.publish` included, goes out together. */
+  batch(publishes: () => void): void;
   /**
    * Sends `event` with `data` to one user's every tab (`to` is their `id`, as `upgrade`
    * returned it) or to one connection (`{ connectionId }`); the page hears it with `onSignal`.

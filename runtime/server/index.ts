@@ -6,7 +6,7 @@
 import type { Registry as PromRegistry } from 'prom-client';
 import { getRuntime } from './runtime.js';
 import type { SignalTarget } from './signals.js';
-import type { BatchEvent } from './publish-batch.js';
+import type { BatchEvent, BatchInput } from './publish-batch.js';
 
 export { live, guard } from './handlers.js';
 export type { LiveFunction, Guard, GuardFunction } from './handlers.js';
@@ -52,7 +52,10 @@ export function publish(topic: string, event: string, data?: unknown): void {
  * anywhere on the server: each gets them in one frame and its stores apply them as one update.
  * Inside a handler, `ctx.batch` does the same.
  */
-export function batch(events: readonly BatchEvent[]): void {
+export function batch(events: readonly BatchEvent[]): void;
+/** Runs `publishes` (synchronous): everything it publishes goes out together. */
+export function batch(publishes: () => void): void;
+export function batch(events: BatchInput): void {
   getRuntime().batch(events);
 }
 

@@ -13,6 +13,16 @@
  * Every entry is checked before any is published: a malformed batch publishes nothing. A batch
  * holds at most MAX_BATCH_EVENTS events; a longer one is refused with LIMIT (publish it in
  * several batches, or send the list as one `set`).
+ *
+ * The other form takes a synchronous function: everything it publishes (`ctx.publish`, a
+ * room's `ctx.room.publish`, `publish()`) goes out together. It may publish any number of
+ * events, as a loop of publishes may; past MAX_BATCH_EVENTS they are handed on in parts of that
+ * size (a Redis message each, in a cluster).
+ *
+ *   ctx.batch(() => {
+ *     ctx.room.publish('updated', note);
+ *     ctx.publish('activity', 'created', { id: crypto.randomUUID(), text: 'moved a note' });
+ *   });
  */
 import { ErrorCode } from '../protocol.js';
 import type { LiveContext } from './context.js';
@@ -31,9 +41,12 @@ export const MAX_BATCH_EVENTS = 1000;
 /** Runs `publishes` so that what they deliver reaches each subscriber together (Topics.together). */
 export type PublishTogether = (publishes: () => void) => void;
 
+/** What `ctx.batch` and `batch()` take: the events, or a synchronous function that publishes them. */
+export type BatchInput = readonly BatchEvent[] | (() => void);
+
 /** Throws on a batch that cannot be published whole: not a list, too long, or an entry without a string topic and event. */
 export function checkBatch(events: unknown, what = 'ctx.batch'): asserts events is readonly BatchEvent[] {
-  if (!Array.isArray(events)) throw new TypeError(`${what}(events): pass a list of { topic, event, data }`);
+  if (!Array.isArray(events)) throw new TypeError(`${what}(events): pass a list of { topic, event, data }, or a function that publishes them`);
   if (events.length > MAX_BATCH_EVENTS) {
     throw new LiveError(ErrorCode.LIMIT, `${what}: a batch holds at most ${MAX_BATCH_EVENTS} events; this one has ${events.length}. Publish it in several batches, or the whole list as one 'set' event`);
   }
@@ -46,8 +59,15 @@ export function checkBatch(events: unknown, what = 'ctx.batch'): asserts events 
 }
 
 /** `ctx.batch` over a ctx's own publish (so each event is tied to the call, as `ctx.publish` is). */
-export function batchVia(together: PublishTogether, publish: LiveContext['publish'], what = 'ctx.batch'): LiveContext['batch'] {
-  return (events) => {
+export function batchVia(together: PublishTogether, publish: LiveContext['publish'], what = 'ctx.batch'): (events: BatchInput) => void {
+  return (events: BatchInput) => {
+    if (typeof events === 'function') {
+      if (events.constructor.name === 'AsyncFunction') {
+        throw new TypeError(`${what}(fn): pass a synchronous function (what it publishes after an await could not go out with the rest); await first, then batch`);
+      }
+      together(events);
+      return;
+    }
     checkBatch(events, what);
     if (events.length === 0) return;
     together(() => {

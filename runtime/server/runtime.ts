@@ -34,7 +34,7 @@ import { OUTPUT_CHECK_MS, OutputBudget } from './output-budget.js';
 import { isSubscribable } from './subscribable.js';
 import { Topics } from './topics.js';
 import { joinCluster, type ClusterMembership } from './cluster/membership.js';
-import { batchVia, type BatchEvent, type PublishTogether } from './publish-batch.js';
+import { batchVia, type BatchInput, type PublishTogether } from './publish-batch.js';
 import { PublishPacing } from './publish-pacing.js';
 import { signalTopicsOf, signalVia, type SignalTarget } from './signals.js';
 import { drainConnections, shutdownDeadlineFromEnvironment, stopOnSignals } from './shutdown.js';
@@ -172,7 +172,7 @@ export class Runtime implements DispatchContext, SsrRuntime {
   }
 
   /** Publishes several events that subscribers see together (publish-batch.ts), from anywhere on the server. */
-  batch(events: readonly BatchEvent[]): void {
+  batch(events: BatchInput): void {
     this.batchFromServer(events);
   }
 

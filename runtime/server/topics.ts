@@ -29,6 +29,7 @@ import { decodePayload, encodePayload, eventFrame } from './cluster/payload.js';
 import { RUNTIME_TOPIC_PREFIX } from './topic-names.js';
 import type { LiveContext } from './context.js';
 import { LiveError } from './errors.js';
+import { MAX_BATCH_EVENTS } from './publish-batch.js';
 
 /**
  * Server-side listener for a topic's publishes (effects, derived streams, aggregates). `remote`
@@ -229,8 +230,13 @@ export class Topics {
     }
     for (const subscriber of state.subscribers.keys()) {
       const frames = gathering.get(subscriber);
-      if (frames) frames.push({ topic, frame });
-      else gathering.set(subscriber, [{ topic, frame }]);
+      if (!frames) gathering.set(subscriber, [{ topic, frame }]);
+      else if (frames.push({ topic, frame }) === MAX_BATCH_EVENTS) {
+        // A function that publishes a great many in one batch: handed on in parts of MAX_BATCH_EVENTS.
+        gathering.delete(subscriber);
+        if (subscriber.sendEvents) subscriber.sendEvents(frames);
+        else for (const gathered of frames) subscriber.sendEvent(gathered.topic, gathered.frame);
+      }
     }
   }
 
@@ -425,7 +431,8 @@ export class Topics {
     if (!cluster.connected) return this.deliver(topic, event, data, true);
     const payload = encodePayload(event, data);
     if (this.toBus) {
-      this.toBus.push({ topic, payload, event, data });
+      // Past MAX_BATCH_EVENTS, what was gathered goes to the bus as one message and the batch goes on in another.
+      if (this.toBus.push({ topic, payload, event, data }) === MAX_BATCH_EVENTS) this.publishBatchToCluster(this.toBus.splice(0));
       return { seq: 0, delivered: 0 };
     }
     // Lost on the way: this instance's subscribers still get it; the topic starts over with the cluster when the bus is back.

@@ -153,7 +153,7 @@ export class TestServer {
   }
 
   /** Publishes several events that subscribers see together, as `batch()` from svelte-realtime/server does. */
-  batch(events: readonly BatchEvent[]): void {
+  batch(events: readonly BatchEvent[] | (() => void)): void {
     this.assertOpen();
     this.runtime.batch(events);
   }

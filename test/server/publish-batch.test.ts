@@ -32,7 +32,26 @@ async function start() {
         }),
         flood: live((ctx, count: number) => ctx.batch(Array.from({ length: count }, (_, i) => ({ topic: 'column:todo', event: 'created', data: { id: `n${i}` } })))),
         malformed: live((ctx) => ctx.batch([{ topic: 'column:todo', event: 'created', data: { id: 'ok' } }, { topic: 'column:done' } as never])),
-        notAList: live((ctx) => ctx.batch('column:todo' as never))
+        notAList: live((ctx) => ctx.batch('column:todo' as never)),
+        many: live((ctx, count: number) =>
+          ctx.batch(() => {
+            for (let i = 0; i < count; i++) ctx.publish('column:todo', 'created', { id: `m${i}` });
+          })
+        ),
+        later: live((ctx) => ctx.batch((async () => ctx.publish('column:todo', 'created', { id: 'late' })) as never)),
+        activity: live.stream('activity', () => [] as { id: string; text: string }[], { max: 20, prepend: true }),
+        room: live.room({
+          init: () => [] as Note[],
+          actions: {
+            // A note added to the room and a line in the activity feed: one update on every page.
+            add(ctx, note: Note) {
+              ctx.batch(() => {
+                ctx.room.publish('created', note);
+                ctx.publish('activity', 'created', { id: note.id, text: `added ${note.id}` });
+              });
+            }
+          }
+        })
       })
     ]
   }, getRuntime());
@@ -110,6 +129,36 @@ describe('ctx.batch', () => {
     expect(await caller.call('board/flood', MAX_BATCH_EVENTS)).toMatchObject({ t: 'result' });
     await waitFor(() => watcher.frames.flat().length === MAX_BATCH_EVENTS, 'the full batch');
     expect(watcher.frames).toHaveLength(1);
+  });
+
+  it("takes a function: what it publishes, a room's publish included, goes out in one frame", async () => {
+    await start();
+    const watcher = await server.connect();
+    await watcher.subscribe('board/room', ['r1', 'data']);
+    await watcher.subscribe('board/activity');
+    const frames = eventFrames(watcher);
+    const caller = await server.connect();
+    expect(await caller.call('board/room', 'r1', 'add', { id: 'n1', column: 'todo' })).toMatchObject({ t: 'result' });
+    await waitFor(() => frames.length > 0, 'the batch');
+    await sleep(30);
+    expect(frames).toHaveLength(1);
+    expect(frames[0]).toHaveLength(2);
+    expect(frames[0]![1]).toBe('activity');
+  });
+
+  it('takes a function that publishes more than 1 000 events, in parts, losing none and keeping the order', async () => {
+    await start();
+    const watcher = await watcherOf('todo');
+    const caller = await server.connect();
+    expect(await caller.call('board/many', 2500)).toMatchObject({ t: 'result' });
+    await waitFor(() => watcher.frames.flat().length === 2500, 'every event');
+    expect(watcher.client.events('column:todo').map((e) => e.seq)).toEqual(Array.from({ length: 2500 }, (_, i) => i + 1));
+  });
+
+  it('refuses an async function, which could not keep what it publishes after an await together', async () => {
+    await start();
+    const caller = await server.connect();
+    expect(await caller.call('board/later')).toMatchObject({ t: 'error', message: expect.stringMatching(/pass a synchronous function/) });
   });
 
   it('publishes nothing of a batch with a malformed entry, and says which', async () => {
