@@ -19,7 +19,7 @@ const repo = fileURLToPath(new URL('../../', import.meta.url));
 const PORT = Number(process.env.BENCH_DEVTOOLS_PAGE_PORT ?? 5191);
 
 /** Chromium as the e2e suite launches it: Playwright's own when installed, else the system's. */
-function executablePath() {
+export function executablePath() {
   try {
     if (fs.existsSync(chromium.executablePath())) return undefined;
   } catch {
@@ -29,7 +29,7 @@ function executablePath() {
 }
 
 /** example-app copied into test/.work (so its imports resolve to this repo's packages), without the call budget. */
-function copyApp() {
+export function copyApp() {
   const root = path.join(repo, 'test/.work', `bench-devtools-page-${process.pid}`);
   fs.rmSync(root, { recursive: true, force: true });
   fs.cpSync(path.join(repo, 'example-app'), root, { recursive: true, filter: (source) => !/[\\/](node_modules|\.svelte-kit|build)$/.test(source) });
@@ -45,7 +45,7 @@ function copyApp() {
  * example-app's dev server, in a process whose working directory is the app (SvelteKit reads
  * its config from there), with a Vite cache of its own.
  */
-function startDevServer(root) {
+export function startDevServer(root) {
   const code = `
     import { createServer } from 'vite';
     const server = await createServer({ logLevel: 'error', server: { host: '127.0.0.1', port: ${PORT}, strictPort: true } });
@@ -72,7 +72,7 @@ function startDevServer(root) {
 }
 
 /** Calls per second the page makes through `$live/inspect`'s echo, 64 in flight, and the longest frame gap. */
-function measure(page, total) {
+export function measure(page, total) {
   return page.evaluate(async (total) => {
     const stub = '/@id/__x00__live:inspect'; // what `$live/inspect` is served as in vite dev
     const { echo } = await import(/* @vite-ignore */ stub);

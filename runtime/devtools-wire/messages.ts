@@ -88,7 +88,8 @@ export interface ConnectionInfo {
   buffered: number;
   /**
    * Its stores' topics. `behind`: events on the topic the server holds back for it (its init is
-   * still running), so a lagging client shows; 0 when it is at the topic's head.
+   * still running), so a lagging client shows; 0 when it is at the topic's head. (For its own
+   * page the overlay also counts from where the page's stores are: see the Connections panel.)
    */
   subscriptions: { id: number; path: string; topic: string; behind: number }[];
 }

@@ -73,6 +73,13 @@ test.describe('DevTools, newer views (vite dev)', () => {
     expect(await page.getByTestId('echoes').locator('li').count()).toBe(shown);
     await shot(page, 'time-travel');
 
+    // A rewound page is behind its topic's head, and Connections says so for this page.
+    await openTab(page, 'Connections');
+    const mine = dialog.getByTestId('server-connection').filter({ hasText: 'this page' });
+    await expect(mine.getByTestId('subscription-position').filter({ hasText: 'inspect' })).toContainText('−', { timeout: 10_000 });
+    await openTab(page, 'Streams & topics');
+    await dialog.getByTestId('topic-row').filter({ hasText: 'inspect' }).first().click();
+
     await travel.getByRole('button', { name: 'Resume' }).click();
     await expect(page.getByTestId('echoes')).toContainText(`tt-${stamp}-held`);
     await expect(page.getByTestId('echoes')).toContainText(`tt-${stamp}-3`);
