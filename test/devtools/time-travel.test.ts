@@ -112,6 +112,47 @@ describe('time travel over a topic', () => {
     expect(current(todos)?.map((t) => t.id)).toEqual([0, 1, 2, 3]);
   });
 
+  it("stays right when the page's stores fold a frame's events as one update", async () => {
+    // Animation frames that come only when the test says (the store's fallback timer is 100 ms away).
+    const frames: FrameRequestCallback[] = [];
+    const globals = globalThis as { requestAnimationFrame?: unknown; cancelAnimationFrame?: unknown };
+    globals.requestAnimationFrame = (run: FrameRequestCallback) => frames.push(run);
+    globals.cancelAnimationFrame = () => {};
+    cleanups.push(() => {
+      delete globals.requestAnimationFrame;
+      delete globals.cancelAnimationFrame;
+    });
+    const runFrames = () => frames.splice(0).forEach((run) => run(performance.now()));
+    const { todos, publish, travel } = await setup();
+    const [snapshot] = travel.positions('todos') as [number];
+
+    // Rewound while two events wait for the next frame: the rewind's value replaces them.
+    const socket = tap!.sockets()[0]!;
+    const watching = socket.tap!;
+    let rewound: Promise<void> | undefined;
+    socket.tap = (message) => {
+      const held = watching(message);
+      if (message.t === 'event' && message.seq === snapshot + 2) rewound = new Promise((done) => setImmediate(() => done(travel.rewind('todos', snapshot))));
+      return held;
+    };
+    publish('created', { id: 1, text: 'second' });
+    publish('created', { id: 2, text: 'third' });
+    await waitFor(() => rewound, 'the second event');
+    await rewound;
+    runFrames();
+    expect(current(todos)).toEqual([{ id: 0, text: 'first' }]);
+
+    travel.resume('todos');
+    expect(current(todos)?.map((t) => t.id)).toEqual([0, 1, 2]);
+    // A burst after the resume is folded in one update, and the timeline has every step of it.
+    for (const id of [3, 4, 5]) publish('created', { id, text: `#${id}` });
+    await waitFor(() => travel.positions('todos').length === 6, 'the burst in the timeline');
+    runFrames();
+    const head = travel.positions('todos').at(-1)!;
+    expect(current(todos)).toEqual(travel.valueAt('todos', head));
+    expect(current(todos)?.map((t) => t.id)).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
   it('refuses a position it does not keep, saying which it does', async () => {
     const { travel } = await setup();
     const [snapshot] = travel.positions('todos') as [number];
