@@ -137,3 +137,32 @@ test('the boards list watches who is on each board without being counted there',
   await expect(card(one).getByTestId('here')).toHaveText('0 here');
   await lobby.close();
 });
+
+test('tidy moves every note to its grid place on both boards at once, and the activity ticker shows it on top', async ({ browser, baseURL }) => {
+  const { a, b, close } = await twoOnABoard(browser, baseURL);
+  const texts = [unique('t1'), unique('t2'), unique('t3')];
+  for (const text of texts) await addNote(a, text);
+  const ticker = b.getByTestId('activity').getByRole('listitem');
+  await expect(ticker.first()).toContainText(`added “${texts[2]}”`);
+
+  // Every note's place as B's board draws it, after each DOM change: tidy lands in one update.
+  const lefts = () => b.getByTestId('note').evaluateAll((els) => els.map((el) => (el as HTMLElement).style.left));
+  const before = await lefts();
+  await b.evaluate(() => {
+    const seen: string[][] = [];
+    (window as unknown as { seen: string[][] }).seen = seen;
+    const list = document.querySelector('[data-testid="cards"]')!;
+    const read = () => seen.push([...list.querySelectorAll('li')].map((li) => (li as HTMLElement).style.left));
+    new MutationObserver(read).observe(list, { subtree: true, attributes: true, attributeFilter: ['style'] });
+  });
+  await a.getByRole('button', { name: 'Tidy up' }).click();
+  await expect(ticker.first()).toContainText('tidied 3 notes');
+  const grid = [2, 21, 40].map((left) => `${left}%`);
+  await expect.poll(lefts).toEqual(grid);
+  // No DOM change ever showed some notes tidied and the others not.
+  const seen = await b.evaluate(() => (window as unknown as { seen: string[][] }).seen);
+  expect(seen.length).toBeGreaterThan(0);
+  for (const frame of seen) expect([before, grid]).toContainEqual(frame);
+  await shot(b, 'tidied');
+  await close();
+});

@@ -1,5 +1,5 @@
 // A collaborative board: live.room bundles the cards, who is here and their cursors under one id.
-import { live, LiveError } from 'svelte-realtime/server';
+import { live, LiveError, type LiveContext, type RoomContext } from 'svelte-realtime/server';
 import { db, NOTE_COLORS, type Card } from '$lib/server/db';
 
 export const board = live.room({
@@ -8,21 +8,37 @@ export const board = live.room({
   // What each member shows the others, on presence entries ({ key, user }) and cursor entries
   // ({ key, data, user }) alike. The key is `user:<id>` for a logged-in user (one member however
   // many tabs they open) and `connection:<connectionId>` for each guest tab.
-  select: (user, ctx) => ({
-    name: user?.name ?? `guest ${ctx.connectionId.slice(-3)}`,
-    color: colorOf(user?.id ?? ctx.connectionId)
-  }),
+  select: (user, ctx) => ({ name: nameOf(ctx), color: colorOf(user?.id ?? ctx.connectionId) }),
   // One cursor frame per board every 16 ms, carrying every cursor that moved; a position is
   // where the pointer is (percent of the board) and, while dragging, the note it holds.
   cursors: { tick: 16, maxBytes: 256, check: isPointer },
   actions: {
+    // A change and its line in the activity ticker go out as one batch: every page shows both
+    // in the same update.
     add(ctx, text: string, at?: { x: number; y: number }) {
-      const card = db.cards.add(ctx.room.id, noteText(text), ctx.user?.name ?? 'guest', at === undefined ? undefined : position(at));
-      ctx.room.publish('created', card);
+      const card = db.cards.add(ctx.room.id, noteText(text), nameOf(ctx), at === undefined ? undefined : position(at));
+      ctx.batch(() => {
+        ctx.room.publish('created', card);
+        log(ctx, `added “${card.text}”`);
+      });
       return card;
     },
     remove(ctx, id: string) {
-      if (db.cards.remove(ctx.room.id, id)) ctx.room.publish('deleted', id);
+      const card = db.cards.get(ctx.room.id, id);
+      if (!card || !db.cards.remove(ctx.room.id, id)) return;
+      ctx.batch(() => {
+        ctx.room.publish('deleted', id);
+        log(ctx, `removed “${card.text}”`);
+      });
+    },
+    // Every note to its place on a grid: one frame per page and one store update, so nobody sees
+    // the board half tidied.
+    tidy(ctx) {
+      const notes = db.cards.list(ctx.room.id);
+      ctx.batch(() => {
+        notes.forEach((note, i) => ctx.room.publish('updated', db.cards.put(ctx.room.id, { ...note, ...gridPlace(i) })));
+        log(ctx, `tidied ${notes.length} notes`);
+      });
     },
     // The page's undo and redo (history() in svelte-realtime/client): one change as the page
     // recorded it. A moved note goes back where it was; a deleted one comes back under its id.
@@ -34,7 +50,10 @@ export const board = live.room({
       if (event === 'deleted') {
         if (!stored) throw new LiveError('NOT_FOUND', 'That note is already gone');
         db.cards.remove(ctx.room.id, note.id);
-        ctx.room.publish('deleted', note.id);
+        ctx.batch(() => {
+          ctx.room.publish('deleted', note.id);
+          log(ctx, `removed “${stored.text}”`);
+        });
         return stored;
       }
       if (event !== 'created' && event !== 'updated') throw new LiveError('INVALID', 'Unknown change');
@@ -48,14 +67,17 @@ export const board = live.room({
         color: NOTE_COLORS.includes(note.color as (typeof NOTE_COLORS)[number]) ? note.color : NOTE_COLORS[0]
       };
       db.cards.put(ctx.room.id, next);
-      ctx.room.publish(stored ? 'updated' : 'created', next);
+      ctx.batch(() => {
+        ctx.room.publish(stored ? 'updated' : 'created', next);
+        log(ctx, stored ? `moved “${next.text}”` : `brought back “${next.text}”`);
+      });
       return next;
     },
     // A nudge for one member of the board, named by their entry's key: a signal to their tabs,
     // no topic of the app's own.
     nudge(ctx, key: string) {
       if (typeof key !== 'string' || key.length > 128) throw new LiveError('INVALID', 'Nudge whom?');
-      const from = ctx.user?.name ?? 'a guest';
+      const from = nameOf(ctx);
       if (key.startsWith('connection:')) ctx.signal({ connectionId: key.slice('connection:'.length) }, 'nudge', { from });
       else if (key.startsWith('user:')) ctx.signal(key.slice('user:'.length), 'nudge', { from });
       else throw new LiveError('INVALID', 'Nudge whom? Pass the key of a presence entry');
@@ -73,6 +95,33 @@ function isPointer(value: unknown): value is Pointer {
   if (typeof p !== 'object' || p === null || !isNumber(p.x) || !isNumber(p.y)) return false;
   if (p.drag === undefined) return true;
   return typeof p.drag === 'object' && p.drag !== null && typeof p.drag.id === 'string' && p.drag.id.length <= 64 && isNumber(p.drag.x) && isNumber(p.drag.y);
+}
+
+/** The board's activity ticker: the 20 newest lines, newest first (a feed: crud, prepend, max). */
+export const activity = live.stream(
+  (_ctx, roomId: string) => `activity:${boardId(roomId)}`,
+  (_ctx, roomId: string) => db.activity.list(boardId(roomId)),
+  { merge: 'crud', max: 20, prepend: true }
+);
+
+function boardId(roomId: unknown): string {
+  if (typeof roomId !== 'string' || roomId.length === 0 || roomId.length > 128) throw new LiveError('BAD_ROOM', 'A board id is 1 to 128 characters');
+  return roomId;
+}
+
+/** A line in the board's ticker, published with the change it tells of (inside its batch). */
+function log(ctx: RoomContext, what: string): void {
+  ctx.publish(`activity:${ctx.room.id}`, 'created', db.activity.add(ctx.room.id, `${nameOf(ctx)} ${what}`));
+}
+
+/** How a member is named: the signed-in user's name, or the guest tab's. */
+function nameOf(ctx: LiveContext): string {
+  return ctx.user?.name ?? `guest ${ctx.connectionId.slice(-3)}`;
+}
+
+/** The place of the `i`th note on a tidy grid of five columns. */
+function gridPlace(i: number): { x: number; y: number } {
+  return { x: 2 + (i % 5) * 19, y: 4 + Math.floor(i / 5) * 24 };
 }
 
 const MEMBER_COLORS = ['#e74c3c', '#8e44ad', '#2980b9', '#16a085', '#d35400', '#c0392b', '#2c3e50', '#27ae60'];

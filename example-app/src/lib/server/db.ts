@@ -40,6 +40,16 @@ const MAX_CARDS = 200;
 
 const boards = new Map<string, Card[]>();
 
+/** One line of a board's activity ticker. */
+export interface Activity {
+  id: string;
+  text: string;
+  at: Date;
+}
+
+const ACTIVITY_KEPT = 20;
+const activity = new Map<string, Activity[]>();
+
 export const db = {
   cards: {
     list(board: string): Card[] {
@@ -73,6 +83,17 @@ export const db = {
       const next = cards.filter((c) => c.id !== id);
       boards.set(board, next);
       return next.length !== cards.length;
+    }
+  },
+  activity: {
+    /** The newest lines first. */
+    list(board: string): Activity[] {
+      return activity.get(board) ?? [];
+    },
+    add(board: string, text: string): Activity {
+      const line = { id: randomUUID(), text, at: new Date() };
+      activity.set(board, [line, ...(activity.get(board) ?? [])].slice(0, ACTIVITY_KEPT));
+      return line;
     }
   },
   messages: {
