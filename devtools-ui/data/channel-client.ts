@@ -3,7 +3,7 @@
  * (`import.meta.hot`). Feeds the event store, and sends actions with the server's secret.
  */
 import type { EventStore } from './event-store.js';
-import { CHANNEL_EVENT, expandPreview, type ServerEvent, type ActionOutcome, type ActionRequest, type ChannelMessage, type OverlayMessage, type Refusal } from 'virtual:svelte-realtime/devtools-wire';
+import { CHANNEL_EVENT, type ActionOutcome, type ActionRequest, type ChannelMessage, type OverlayMessage, type Refusal } from 'virtual:svelte-realtime/devtools-wire';
 
 /** The part of `import.meta.hot` the channel uses. */
 export interface HotLike {
@@ -60,7 +60,8 @@ export class ChannelClient {
         this.refused = null;
         return;
       case 'events':
-        return this.store.ingest(message.events.map(expandValues));
+        // Values sent as JSON text stay text until a panel shows one (ValueView, summarize).
+        return this.store.ingest(message.events);
       case 'state':
         return this.store.setState(message.state);
       case 'reply': {
@@ -77,13 +78,3 @@ export class ChannelClient {
   }
 }
 
-/** The values the server sends as JSON text (its cheap path for hot events), as previews the panels show. */
-function expandValues(event: ServerEvent): ServerEvent {
-  if (event.type === 'call') {
-    event.args = expandPreview(event.args);
-    if (event.result) event.result = expandPreview(event.result);
-  } else if (event.type === 'publish') {
-    event.data = expandPreview(event.data);
-  }
-  return event;
-}

@@ -4,12 +4,13 @@
  * bounded previews the overlay holds, so a value a preview cut short (too deep, too long, a
  * function) is asserted loosely and the test says so in a comment.
  */
-import type { Preview } from 'virtual:svelte-realtime/devtools-wire';
+import { expandPreview, type Preview } from 'virtual:svelte-realtime/devtools-wire';
 import type { CallRecord } from './event-store.js';
 import { splitPath } from './format.js';
 
 /** Source that rebuilds the value a preview shows, or undefined when the preview lost part of it. */
 export function previewSource(p: Preview, indent = ''): string | undefined {
+  if (p.t === 'json') return previewSource(expandPreview(p), indent);
   const inner = indent + '  ';
   /** Items on one line when short, else one per line; `open` and `close` lose their inner space on their own lines. */
   const list = (items: (string | undefined)[], open: string, close: string) => {
@@ -71,7 +72,8 @@ export interface TestSourceInput {
 export function testSource({ call, user }: TestSourceInput): string {
   const [module, name] = splitPath(call.path);
   const binding = identifier(module || name);
-  const args = call.args?.t === 'array' ? previewSource(call.args, '  ') : undefined;
+  const argsPreview = call.args && expandPreview(call.args);
+  const args = argsPreview?.t === 'array' ? previewSource(argsPreview, '  ') : undefined;
   const userSource = user ? previewSource(user, '  ') : undefined;
   const argsText = args === undefined ? '/* the arguments were too large to copy: fill them in */' : args.slice(1, -1);
   const connect =

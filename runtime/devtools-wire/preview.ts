@@ -133,14 +133,24 @@ export function packedPreview(value: unknown, json: string | undefined): Preview
   return json !== undefined && json.length <= PACKED_PREVIEW_CHARS ? { t: 'json', v: json } : preview(value);
 }
 
-/** A preview as the panels show it: JSON text sent by the server becomes its preview. */
-export function expandPreview(p: Preview, limits: PreviewLimits = DEFAULT_LIMITS): Preview {
+/** JSON text already expanded, by the preview that carried it (a list row is summarised on every redraw). */
+const expanded = new WeakMap<Preview, Preview>();
+
+/**
+ * A preview as the panels show it: JSON text sent by the server becomes its preview, when a
+ * panel first shows it (an event nobody looks at is never parsed).
+ */
+export function expandPreview(p: Preview): Preview {
   if (p.t !== 'json') return p;
+  let shown = expanded.get(p);
+  if (shown) return shown;
   try {
-    return preview(JSON.parse(p.v), limits);
+    shown = preview(JSON.parse(p.v));
   } catch {
-    return { t: 'str', v: p.v };
+    shown = { t: 'str', v: p.v };
   }
+  expanded.set(p, shown);
+  return shown;
 }
 
 function clip(text: string, max: number): string {

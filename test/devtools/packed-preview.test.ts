@@ -5,6 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { summarize } from '../../devtools-ui/data/preview-text.js';
+import { EventStore } from '../../devtools-ui/data/event-store.js';
+import { testSource } from '../../devtools-ui/data/test-source.js';
 import { expandPreview, packedPreview, PACKED_PREVIEW_CHARS, preview } from '../../runtime/devtools-wire/preview.js';
 import { plainJson } from '../../runtime/protocol.js';
 import { toServerEvents } from '../../plugin/devtools/events.js';
@@ -58,5 +60,20 @@ describe('values met twice in one batch', () => {
       result: { t: 'json', v: '{"id":1,"text":"milk"}' },
       bytesOut: '{"t":"result","id":3,"data":{"id":1,"text":"milk"}}'.length
     });
+  });
+});
+
+describe('values kept as JSON text in the overlay', () => {
+  it('copy as test writes the same test from JSON text as from a preview', () => {
+    const args = [{ id: 1, text: 'milk' }, 2];
+    const result = { ok: true, items: ['a'] };
+    const sourceOf = (packed: boolean) => {
+      const store = new EventStore();
+      const value = (v: unknown) => (packed ? packedPreview(v, plainJson(v)) : preview(v));
+      store.ingest([{ n: 1, time: 1, type: 'call', connection: 'c1', path: 'todos/add', id: 1, duration: 1, ok: true, args: value(args), result: value(result), bytesIn: 1, bytesOut: 1 }]);
+      return testSource({ call: store.call('c1/1')!, user: undefined });
+    };
+    expect(sourceOf(true)).toBe(sourceOf(false));
+    expect(sourceOf(true)).toContain('.add({ id: 1, text: "milk" }, 2)');
   });
 });
