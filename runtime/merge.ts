@@ -110,13 +110,9 @@ function foldKeyed(value: unknown, events: readonly MergeEvent[], key: string, c
   return list;
 }
 
-/** One event into a keyed list (the cursor merge's single events go through here). */
-function keyed(value: unknown, event: string, data: unknown, key: string, upsert: boolean, remove: boolean): unknown {
-  return foldKeyed(value, [{ event, data }], key, () => (upsert ? UPSERT : remove ? REMOVE : NONE));
-}
-
 const crudChange = (event: string): Change => (event === 'created' || event === 'updated' || event === 'upserted' ? UPSERT : event === 'deleted' ? REMOVE : NONE);
 const presenceChange = (event: string): Change => (event === 'join' ? UPSERT : event === 'leave' ? REMOVE : NONE);
+const cursorChange = (event: string): Change => (event === 'move' ? UPSERT : event === 'leave' ? REMOVE : NONE);
 
 /** The last `max` payloads of `list` followed by `added` (or `added` newest first, then `list`, with `prepend`). */
 function latest(value: unknown, added: unknown[], options: MergeOptions): unknown {
@@ -135,38 +131,21 @@ export function applyEvents(value: unknown, events: readonly MergeEvent[], optio
       return foldKeyed(value, events, options.key, crudChange, options.prepend, options.limit);
     case 'presence':
       return foldKeyed(value, events, options.key, presenceChange);
+    case 'cursor':
+      // 'moves' is a tick's frame: every cursor that moved, each folded as a move.
+      return foldKeyed(
+        value,
+        events.flatMap((e) => (e.event === 'moves' ? (Array.isArray(e.data) ? e.data : []).map((data) => ({ event: 'move', data })) : [e])),
+        options.key,
+        cursorChange
+      );
     case 'latest':
       return latest(value, events.map((e) => e.data), options);
-    default:
-      for (const { event, data } of events) value = applyEvent(value, event, data, options);
-      return value;
+    case 'set':
+      return events.length > 0 ? events[events.length - 1]!.data : value;
   }
 }
 
 export function applyEvent(value: unknown, event: string, data: unknown, options: MergeOptions): unknown {
-  switch (options.merge) {
-    case 'crud':
-      return foldKeyed(value, [{ event, data }], options.key, crudChange, options.prepend, options.limit);
-    case 'latest':
-      return latest(value, [data], options);
-    case 'set':
-      return data;
-    case 'presence':
-      return keyed(value, event, data, options.key, event === 'join', event === 'leave');
-    case 'cursor': {
-      // 'moves' is a tick's frame: every cursor that moved, folded in one pass over the list.
-      if (event !== 'moves') return keyed(value, event, data, options.key, event === 'move', event === 'leave');
-      if (!Array.isArray(data) || data.length === 0) return value;
-      const next = Array.isArray(value) ? value.slice() : [];
-      const at = new Map<unknown, number>();
-      for (let i = 0; i < next.length; i++) at.set(keyOf(next[i], options.key), i);
-      for (const entry of data) {
-        const id = keyOf(entry, options.key);
-        const index = at.get(id);
-        if (index === undefined) at.set(id, next.push(entry) - 1);
-        else next[index] = entry;
-      }
-      return next;
-    }
-  }
+  return applyEvents(value, [{ event, data }], options);
 }

@@ -27,7 +27,7 @@ function mover(url: string, room: string): Promise<Mover> {
   return new Promise((resolve, reject) => {
     ws.once('error', reject);
     ws.on('message', (data) => {
-      for (const message of decodeFrame(data.toString())) {
+      for (const message of decodeFrame(data.toString()) as { t: string; code?: string; message?: string }[]) {
         if (message.t === 'hello') ws.send(encodeFrame([{ t: 'sub', id: 1, path: BOARD, args: [room, 'share-cursor'] }]));
         else if (message.t === 'snapshot') resolve({ ws, calls: 0 });
         else if (message.t === 'error') reject(new Error(`${message.code}: ${message.message}`));
