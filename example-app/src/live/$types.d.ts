@@ -13,6 +13,7 @@ declare module "$live/board" {
   import type { Client } from "svelte-realtime/client";
   type Server = typeof import("./board.js");
   export const board: Client<Server["board"]>;
+  export const activity: Client<Server["activity"]>;
   export const reactions: Client<Server["reactions"]>;
   export const inspectFile: Client<Server["inspectFile"]>;
 }
