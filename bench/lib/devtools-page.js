@@ -102,7 +102,7 @@ export function measure(page, total) {
 
 export async function pageThroughput({ quick }) {
   const total = quick ? 500 : 3000;
-  const rounds = quick ? 1 : 4;
+  const rounds = quick ? 1 : 6;
   const root = copyApp();
   const server = await startDevServer(root);
   const browser = await chromium.launch({ executablePath: executablePath(), args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });

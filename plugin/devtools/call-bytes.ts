@@ -5,7 +5,11 @@
  * own message, not the whole frame. A `live.binary` call is one binary frame each way, whose
  * size the runtime reports as it read it.
  *
- * Computed only for events an open panel is sent, never on the call path.
+ * Computed only for events an open panel is sent, never on the call path. Plain values are
+ * counted from their JSON (made once, see events.ts); a rich value (a Date, a Map, a BigInt)
+ * has to be encoded again with devalue to be counted, so at most RICH_COUNTS_PER_SECOND of
+ * those are counted each second and the rest are left uncounted: under a flood of rich calls the
+ * panel still gets every call, and the server does not pay a second encoding for each.
  */
 import type { TelemetryEventOf } from '../../runtime/server/telemetry.js';
 import { BinaryPayload } from '../../runtime/server/telemetry.js';
@@ -27,7 +31,40 @@ export function callJson(event: TelemetryEventOf<'call'>, memo?: JsonMemo): Call
   return { args: plainJson(event.args), result: event.ok ? (memo ? memo.of(event.result) : plainJson(event.result)) : undefined };
 }
 
-export function callBytes(event: TelemetryEventOf<'call'>, json: CallJson = callJson(event)): { in: number; out: number } {
+/** Rich values whose bytes are counted each second. */
+export const RICH_COUNTS_PER_SECOND = 500;
+
+/** What is left of this second's counts of rich values. */
+export class RichCounting {
+  private second = -1;
+  private left = 0;
+
+  constructor(
+    private readonly perSecond = RICH_COUNTS_PER_SECOND,
+    private readonly now: () => number = Date.now
+  ) {}
+
+  /** True when one more rich value may be counted this second. */
+  take(): boolean {
+    const second = Math.floor(this.now() / 1000);
+    if (second !== this.second) {
+      this.second = second;
+      this.left = this.perSecond;
+    }
+    if (this.left === 0) return false;
+    this.left--;
+    return true;
+  }
+}
+
+const COUNT_ALL = { take: () => true };
+
+/** The call's bytes each way; a side is undefined when its rich value was not counted (see RichCounting). */
+export function callBytes(
+  event: TelemetryEventOf<'call'>,
+  json: CallJson = callJson(event),
+  counting: Pick<RichCounting, 'take'> = COUNT_ALL
+): { in: number | undefined; out: number | undefined } {
   const answer: ServerMessage = event.ok
     ? { t: 'result', id: event.id, data: event.result }
     : { t: 'error', id: event.id, code: event.error?.code ?? 'INTERNAL', message: event.error?.message ?? '', stack: event.error?.stack };
@@ -38,8 +75,12 @@ export function callBytes(event: TelemetryEventOf<'call'>, json: CallJson = call
   // The common case, plain values: the envelope is counted, only the value is encoded.
   const { args, result } = json;
   const inBytes =
-    args === undefined ? messageBytes({ t: 'call', id: event.id, path: event.path, args: event.args }) : envelope('call', event.id, event.path) + Buffer.byteLength(args);
-  const outBytes = result === undefined ? messageBytes(answer) : resultBytes(event.id, result);
+    args !== undefined
+      ? envelope('call', event.id, event.path) + Buffer.byteLength(args)
+      : counting.take()
+        ? messageBytes({ t: 'call', id: event.id, path: event.path, args: event.args })
+        : undefined;
+  const outBytes = result !== undefined ? resultBytes(event.id, result) : !event.ok || counting.take() ? messageBytes(answer) : undefined;
   return { in: inBytes, out: outBytes };
 }
 

@@ -19,6 +19,7 @@ import { DevtoolsActions } from './actions.js';
 import { TelemetryCapture } from './capture.js';
 import type { Captured } from './capture-ring.js';
 import { toServerEvents } from './events.js';
+import { RichCounting } from './call-bytes.js';
 import { serverState } from './snapshot.js';
 
 export interface OverlayClient {
@@ -53,6 +54,8 @@ export class DevtoolsChannel {
   readonly secret: string;
   private readonly overlays = new Map<OverlayClient, OverlayState>();
   private readonly capture: TelemetryCapture;
+  /** Rich values whose bytes may still be counted this second (call-bytes.ts). */
+  private readonly counting = new RichCounting();
   private readonly actions: DevtoolsActions;
   private readonly batchMs: number;
   private readonly stateMs: number;
@@ -176,7 +179,7 @@ export class DevtoolsChannel {
     if (from === Infinity) return;
     const fresh = this.capture.since(from);
     if (fresh.length === 0) return;
-    const converted = toServerEvents(fresh);
+    const converted = toServerEvents(fresh, this.counting);
     for (const [client, overlay] of this.overlays) {
       if (!overlay.open) continue;
       const events = overlay.sent === from ? converted : converted.filter((e) => e.n > overlay.sent);
@@ -191,7 +194,7 @@ export class DevtoolsChannel {
   }
 
   private sendEvents(client: OverlayClient, overlay: OverlayState, captured: Captured[]): void {
-    if (captured.length > 0) this.send(client, overlay, toServerEvents(captured));
+    if (captured.length > 0) this.send(client, overlay, toServerEvents(captured, this.counting));
   }
 
   private send(client: OverlayClient, overlay: OverlayState, events: ServerEvent[]): void {

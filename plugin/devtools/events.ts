@@ -9,19 +9,19 @@ import { isInternalCall } from '../../runtime/devtools-wire/internal-traffic.js'
 import { packedPreview, preview } from '../../runtime/devtools-wire/preview.js';
 import type { ServerEvent, ServerEventOf } from '../../runtime/devtools-wire/messages.js';
 import type { Captured } from './capture-ring.js';
-import { callBytes, callJson } from './call-bytes.js';
+import { callBytes, callJson, RichCounting } from './call-bytes.js';
 import { JsonMemo } from './json-memo.js';
 
 /** What a server event adds to its telemetry event's content: its order and its time. */
-type Stamp = { n: number; time: number; memo: JsonMemo };
+type Stamp = { n: number; time: number; memo: JsonMemo; counting: RichCounting };
 
 type Converters = { [T in TelemetryEventType]: (event: TelemetryEventOf<T>, stamp: Stamp) => ServerEventOf<T> };
 
 const CONVERTERS: Converters = {
-  call: (event, { n, time, memo }) => {
+  call: (event, { n, time, memo, counting }) => {
     // Each value encoded once: its JSON gives the call's bytes and, when small, its preview.
     const json = callJson(event, memo);
-    const bytes = callBytes(event, json);
+    const bytes = callBytes(event, json, counting);
     const converted: ServerEventOf<'call'> = {
     n,
     time,
@@ -96,12 +96,15 @@ const CONVERTERS: Converters = {
   })
 };
 
-/** Captured events as the overlay receives them, in one batch (a value met twice is encoded once). */
-export function toServerEvents(captured: readonly Captured[]): ServerEvent[] {
+/**
+ * Captured events as the overlay receives them, in one batch (a value met twice is encoded
+ * once); `counting` bounds how many rich values have their bytes counted (the channel keeps one).
+ */
+export function toServerEvents(captured: readonly Captured[], counting = new RichCounting(Infinity)): ServerEvent[] {
   const memo = new JsonMemo();
   return captured.map(({ n, time, event }) => {
     // The map is keyed by type, so this look-up pairs each event with its own converter.
     const convert = CONVERTERS[event.type] as (event: TelemetryEventOf<TelemetryEventType>, stamp: Stamp) => ServerEvent;
-    return convert(event, { n, time, memo });
+    return convert(event, { n, time, memo, counting });
   });
 }

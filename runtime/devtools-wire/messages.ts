@@ -39,9 +39,13 @@ export type ServerEvent = { n: number; time: number } & (
       args: Preview;
       result?: Preview;
       error?: ErrorInfo;
-      /** Bytes of this call's own message as the page sent it, and of its answer as the server sent it. */
-      bytesIn: number;
-      bytesOut: number;
+      /**
+       * Bytes of this call's own message as the page sent it, and of its answer as the server
+       * sent it. Absent when not counted: a rich value (Date, Map, BigInt…) past the server's
+       * count of them for this second (see the plugin's call-bytes.ts).
+       */
+      bytesIn?: number;
+      bytesOut?: number;
       /** The runtime's own traffic (a room's cursor move): the overlay hides it unless asked. */
       internal?: true;
     }

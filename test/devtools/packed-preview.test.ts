@@ -11,6 +11,8 @@ import { expandPreview, packedPreview, PACKED_PREVIEW_CHARS, preview } from '../
 import { plainJson } from '../../runtime/protocol.js';
 import { toServerEvents } from '../../plugin/devtools/events.js';
 import { JsonMemo } from '../../plugin/devtools/json-memo.js';
+import { RichCounting } from '../../plugin/devtools/call-bytes.js';
+import type { ServerEvent } from '../../runtime/devtools-wire/messages.js';
 
 const packed = (value: unknown) => packedPreview(value, plainJson(value));
 
@@ -75,5 +77,34 @@ describe('values kept as JSON text in the overlay', () => {
     };
     expect(sourceOf(true)).toBe(sourceOf(false));
     expect(sourceOf(true)).toContain('.add({ id: 1, text: "milk" }, 2)');
+  });
+});
+
+describe("a rich call's bytes under a flood", () => {
+  const richCall = (id: number) => ({
+    n: id,
+    time: 1,
+    event: { type: 'call' as const, connection: 'c1', path: 'inspect/echo', args: ['load', new Date(0)], id, start: 0, duration: 1, ok: true, result: { at: new Date(0), tags: new Set(['a']) }, bytesIn: 0 }
+  });
+
+  it('counts at most so many rich values a second, and every one again the next second; plain values always', () => {
+    let now = 10_000;
+    const counting = new RichCounting(4, () => now);
+    const [first, second, third] = toServerEvents([richCall(1), richCall(2), richCall(3)], counting) as Extract<ServerEvent, { type: 'call' }>[];
+    expect(first!.bytesIn).toBeGreaterThan(0);
+    expect(first!.bytesOut).toBeGreaterThan(0);
+    expect(second!.bytesIn).toBeGreaterThan(0);
+    expect(second!.bytesOut).toBeGreaterThan(0);
+    // Four counts a second: the third call's values are sent, not counted.
+    expect(third!.bytesIn).toBeUndefined();
+    expect(third!.bytesOut).toBeUndefined();
+    expect(third!.args).toEqual(first!.args);
+    const plain = toServerEvents(
+      [{ n: 4, time: 1, event: { type: 'call', connection: 'c1', path: 'todos/add', args: ['milk'], id: 4, start: 0, duration: 1, ok: true, result: { id: 1 }, bytesIn: 0 } }],
+      counting
+    )[0];
+    expect(plain).toMatchObject({ bytesIn: '{"t":"call","id":4,"path":"todos/add","args":["milk"]}'.length, bytesOut: '{"t":"result","id":4,"data":{"id":1}}'.length });
+    now += 1000;
+    expect((toServerEvents([richCall(5)], counting)[0] as Extract<ServerEvent, { type: 'call' }>).bytesIn).toBeGreaterThan(0);
   });
 });
