@@ -2,34 +2,18 @@
  * ctx.batch in a cluster: the batch crosses the bus as one message, and a subscriber on another
  * instance gets its events in one frame, numbered on each topic as single publishes would be.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeFrame } from '../../runtime/server/frames.js';
-import { TestClient, waitFor } from '../helpers/server.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
-import { redisClient, startInstance, stopInstances } from './instances.js';
+import { waitFor } from '../helpers/server.js';
+import { redisClient, startInstance } from './instances.js';
+import { useCluster } from './setup.js';
 
-let redis: TestRedis;
-const clients: TestClient[] = [];
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis.stop();
-});
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.close();
-  await stopInstances();
-});
-
-async function connect(url: string): Promise<TestClient> {
-  const client = await TestClient.connect(url);
-  clients.push(client);
-  return client;
-}
+const cluster = useCluster();
+const connect = (url: string) => cluster.connect(url);
 
 describe('ctx.batch in a cluster', () => {
   it('is one message on the bus and one frame for a subscriber on another instance', async () => {
-    const [a, b] = await Promise.all([startInstance(redis, 'a'), startInstance(redis, 'b')]);
+    const [a, b] = await Promise.all([startInstance(cluster.redis, 'a'), startInstance(cluster.redis, 'b')]);
     const watcher = await connect(b.url());
     await watcher.subscribe('app/feed');
     await watcher.subscribe('app/notes');
@@ -38,7 +22,7 @@ describe('ctx.batch in a cluster', () => {
       const events = (decodeFrame(data.toString()) as { t: string; topic?: string }[]).filter((m) => m.t === 'event');
       if (events.length > 0) frames.push(events.map((m) => m.topic!));
     });
-    const bus = await redisClient(redis);
+    const bus = await redisClient(cluster.redis);
     const messages: string[] = [];
     const listener = bus.duplicate();
     listener.on('error', () => {});

@@ -3,35 +3,19 @@
  * instance, once and in publish order, and a client that moves to another instance resumes
  * from its position with nothing lost and nothing repeated.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TestClient, waitFor } from '../helpers/server.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
-import { startInstance, stopInstances } from './instances.js';
+import { describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/server.js';
+import { startInstance } from './instances.js';
+import { useCluster } from './setup.js';
 
-let redis: TestRedis;
-const clients: TestClient[] = [];
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis.stop();
-});
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.close();
-  await stopInstances();
-});
-
-async function connect(url: string): Promise<TestClient> {
-  const client = await TestClient.connect(url);
-  clients.push(client);
-  return client;
-}
+const cluster = useCluster();
+const connect = (url: string) => cluster.connect(url);
 
 type Event = { seq: number; event: string; data: { id: number; text: string } };
 
 describe('cluster delivery', () => {
   it('delivers each publish to subscribers on every instance, once, in publish order', async () => {
-    const [a, b] = await Promise.all([startInstance(redis, 'a'), startInstance(redis, 'b')]);
+    const [a, b] = await Promise.all([startInstance(cluster.redis, 'a'), startInstance(cluster.redis, 'b')]);
     const onA = await connect(a.url());
     const onB = await connect(b.url());
     const snapshots = [await onA.subscribe('app/feed'), await onB.subscribe('app/feed')];
@@ -62,7 +46,7 @@ describe('cluster delivery', () => {
   }, 30_000);
 
   it('resumes a client that moves to another instance with nothing lost or repeated', async () => {
-    const [a, b] = await Promise.all([startInstance(redis, 'a'), startInstance(redis, 'b')]);
+    const [a, b] = await Promise.all([startInstance(cluster.redis, 'a'), startInstance(cluster.redis, 'b')]);
     const publisher = await connect(b.url());
     const first = await connect(a.url());
     const snapshot = await first.subscribe('app/feed');
