@@ -151,7 +151,9 @@ export class EventStore {
   private readonly cronRuns: Ring<CronRun>;
   private readonly reloadRecords: Ring<ReloadRecord>;
   private readonly pageUpdates: Ring<PageUpdate>;
+  /** This page's updates by topic, epoch and seq (for traces): rebuilt when a trace is read after new updates, never per event. */
   private readonly pageUpdatesByTopicSeq = new Map<string, PageUpdate[]>();
+  private pageIndexStale = false;
   private readonly pageTopics = new Set<string>();
   /** Per topic, the life number of each epoch seen (1 for the first). */
   private readonly topicLives = new Map<string, { count: number; byEpoch: Map<string, number> }>();
@@ -325,19 +327,9 @@ export class EventStore {
 
   /** An event this page received for one of its stores (`epoch`: the topic's, as its store's snapshot named it). */
   pageUpdate(topic: string, seq: number, event: string, data: unknown, time: number, epoch?: string): void {
-    const update = pageUpdateOf(topic, seq, event, data, time, epoch);
     this.pageTopics.add(topic);
-    const dropped = this.pageUpdates.push(update);
-    if (dropped) {
-      const k = topicSeq(dropped.topic, dropped.seq, dropped.epoch);
-      const list = this.pageUpdatesByTopicSeq.get(k);
-      if (list && list[0] === dropped) list.shift();
-      if (list?.length === 0) this.pageUpdatesByTopicSeq.delete(k);
-    }
-    const k = topicSeq(topic, seq, epoch);
-    let list = this.pageUpdatesByTopicSeq.get(k);
-    if (!list) this.pageUpdatesByTopicSeq.set(k, (list = []));
-    list.push(update);
+    this.pageUpdates.push(pageUpdateOf(topic, seq, event, data, time, epoch));
+    this.pageIndexStale = true;
     this.version++;
   }
 
@@ -401,9 +393,25 @@ export class EventStore {
     if (!call) return undefined;
     const publishes = (this.publishesByCause.get(key) ?? []).map((publish) => ({
       publish,
-      pageUpdates: this.pageUpdatesByTopicSeq.get(topicSeq(publish.topic, publish.seq, publish.epoch)) ?? []
+      pageUpdates: this.pageIndex().get(topicSeq(publish.topic, publish.seq, publish.epoch)) ?? []
     }));
     return { call, publishes };
+  }
+
+  /** The page's updates by position, built again from the kept ones when updates came since. */
+  private pageIndex(): Map<string, PageUpdate[]> {
+    if (!this.pageIndexStale) return this.pageUpdatesByTopicSeq;
+    this.pageIndexStale = false;
+    const index = this.pageUpdatesByTopicSeq;
+    index.clear();
+    for (let i = 0; i < this.pageUpdates.size; i++) {
+      const update = this.pageUpdates.at(i)!;
+      const k = topicSeq(update.topic, update.seq, update.epoch);
+      const list = index.get(k);
+      if (list) list.push(update);
+      else index.set(k, [update]);
+    }
+    return index;
   }
 
   /** Every topic the server holds or that was published to, busiest first. */
@@ -528,13 +536,8 @@ export class EventStore {
       this.reloadRecords.push(reload);
     }
     for (const run of records.effects) this.effectRuns.push(run);
-    for (const update of records.pageUpdates) {
-      this.pageUpdates.push(update);
-      const k = topicSeq(update.topic, update.seq, update.epoch);
-      const list = this.pageUpdatesByTopicSeq.get(k);
-      if (list) list.push(update);
-      else this.pageUpdatesByTopicSeq.set(k, [update]);
-    }
+    for (const update of records.pageUpdates) this.pageUpdates.push(update);
+    this.pageIndexStale = true;
     this.clearedAt = { calls: 0, publishes: 0, reloads: 0 };
     this.version++;
   }
@@ -574,6 +577,7 @@ export class EventStore {
     this.publishesByCause.clear();
     this.publishesByTopic.clear();
     this.pageUpdatesByTopicSeq.clear();
+    this.pageIndexStale = false;
     this.seenErrors = this.errorTotal;
     this.seenReloadErrors = this.reloadErrorTotal;
     this.clearedAt = { calls: this.calls.total, publishes: this.publishes.total, reloads: this.reloadRecords.total };

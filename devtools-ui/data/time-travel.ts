@@ -11,8 +11,9 @@
  */
 import { applyEvent, type Preview, type TappedMessage, type TappedSocket } from 'virtual:svelte-realtime/devtools-wire';
 
-/** Events kept per topic after its snapshot. */
+/** Events kept per topic after its snapshot (up to a tenth more, let go of in one step). */
 export const TIMELINE_EVENTS = 1000;
+const TIMELINE_SLACK = TIMELINE_EVENTS / 10;
 
 type MergeOptions = Extract<TappedMessage, { t: 'snapshot' }>['merge'];
 type Position = Extract<TappedMessage, { t: 'snapshot' }>['position'];
@@ -64,10 +65,14 @@ export class TimeTravel {
     // (already in the timeline, so not counted again): the store stays at the chosen position.
     if (!timeline || message.seq <= this.head(timeline)) return rewind !== undefined;
     timeline.events.push({ seq: message.seq, event: message.event, data: message.data, time: Date.now() });
-    if (timeline.events.length > TIMELINE_EVENTS) {
-      const oldest = timeline.events.shift()!;
-      timeline.base = { ...timeline.base, data: applyEvent(timeline.base.data, oldest.event, oldest.data, timeline.base.merge), position: { ...timeline.base.position, seq: oldest.seq } };
-      timeline.dropped++;
+    // The oldest are folded into the base a tenth at a time: one step per hundred events, not a
+    // shift of the whole list per event (this runs for every event the page receives).
+    if (timeline.events.length > TIMELINE_EVENTS + TIMELINE_SLACK) {
+      const oldest = timeline.events.splice(0, timeline.events.length - TIMELINE_EVENTS);
+      let data = timeline.base.data;
+      for (const e of oldest) data = applyEvent(data, e.event, e.data, timeline.base.merge);
+      timeline.base = { ...timeline.base, data, position: { ...timeline.base.position, seq: oldest[oldest.length - 1]!.seq } };
+      timeline.dropped += oldest.length;
     }
     if (rewind) {
       rewind.held++;

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { EventStore } from '../../devtools-ui/data/event-store.js';
 import { watchPageSockets, type PageTap } from '../../devtools-ui/data/page-tap.js';
-import { diffPreviews } from '../../devtools-ui/data/time-travel.js';
+import { diffPreviews, TIMELINE_EVENTS } from '../../devtools-ui/data/time-travel.js';
 import { preview } from '../../runtime/devtools-wire/preview.js';
 import { TAP_INSTALL_CODE, TAP_KEY } from '../../runtime/devtools-wire/tap.js';
 import { createStream } from '../../runtime/client/stream.js';
@@ -151,6 +151,19 @@ describe('time travel over a topic', () => {
     const head = travel.positions('todos').at(-1)!;
     expect(current(todos)).toEqual(travel.valueAt('todos', head));
     expect(current(todos)?.map((t) => t.id)).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it('keeps about the last thousand events of a topic, the older ones folded into the value they start from', async () => {
+    const { todos, publish, travel } = await setup();
+    for (let id = 1; id <= 1150; id++) publish('created', { id, text: `#${id}` });
+    await until(todos, (v) => v?.length === 1151, 'every event', 10_000);
+    const timeline = travel.timeline('todos')!;
+    expect(timeline.events.length).toBeGreaterThanOrEqual(TIMELINE_EVENTS);
+    expect(timeline.events.length).toBeLessThanOrEqual(TIMELINE_EVENTS * 1.1);
+    expect(timeline.dropped + timeline.events.length).toBe(1150);
+    const positions = travel.positions('todos');
+    expect(travel.valueAt('todos', positions.at(-1)!)).toEqual(current(todos));
+    expect((travel.valueAt('todos', positions[0]!) as Todo[]).length).toBe(1 + timeline.dropped);
   });
 
   it('refuses a position it does not keep, saying which it does', async () => {
