@@ -590,19 +590,32 @@ export class EventStore {
  * the page's own event path does no per-event preview work while the overlay is closed.
  */
 function pageUpdateOf(topic: string, seq: number, event: string, value: unknown, time: number, epoch: string | undefined): PageUpdate {
-  let data: Preview | undefined;
-  return {
-    topic,
-    seq,
-    epoch,
-    event,
-    time,
-    get data() {
-      data ??= preview(value, PAGE_PREVIEW);
-      value = undefined;
-      return data;
+  return new ReceivedUpdate(topic, seq, epoch, event, time, value);
+}
+
+/**
+ * A page update as received: the value by reference, previewed the first time it is read (a
+ * class, so each one costs an allocation of a known shape, not an object with its own getter).
+ */
+class ReceivedUpdate implements PageUpdate {
+  private preview: Preview | undefined;
+
+  constructor(
+    readonly topic: string,
+    readonly seq: number,
+    readonly epoch: string | undefined,
+    readonly event: string,
+    readonly time: number,
+    private value: unknown
+  ) {}
+
+  get data(): Preview {
+    if (this.preview === undefined) {
+      this.preview = preview(this.value, PAGE_PREVIEW);
+      this.value = undefined;
     }
-  };
+    return this.preview;
+  }
 }
 
 /** Every server event type has a case in `ingest`: one added to the wire without a case fails to compile. */
