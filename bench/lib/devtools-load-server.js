@@ -7,6 +7,7 @@
  */
 import { live } from '../../dist/runtime/server/index.js';
 import { DevtoolsChannel } from '../../dist/plugin/devtools/channel.js';
+import { packMessage } from '../../dist/runtime/devtools-wire/packing.js';
 import { serveParent } from './child.js';
 import { startRealtime } from './servers.js';
 
@@ -17,7 +18,7 @@ const overlay = {
   /** Calls and publishes sent to the overlay (the events each call makes). */
   kept: 0,
   send(message) {
-    overlay.bytes += JSON.stringify({ type: 'custom', event: 'svelte-realtime:devtools', data: message }).length;
+    overlay.bytes += JSON.stringify({ type: 'custom', event: 'svelte-realtime:devtools', data: packMessage(message) }).length;
     if (message.type === 'events') for (const event of message.events) if (event.type === 'call' || event.type === 'publish') overlay.kept++;
   }
 };

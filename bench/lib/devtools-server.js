@@ -7,16 +7,17 @@
  */
 import { live } from '../../dist/runtime/server/index.js';
 import { DevtoolsChannel } from '../../dist/plugin/devtools/channel.js';
+import { packMessage } from '../../dist/runtime/devtools-wire/packing.js';
 import { serveParent } from './child.js';
 import { startRealtime } from './servers.js';
 
-/** An overlay as the channel sees it: what it is sent is encoded like Vite's socket does. */
+/** An overlay as the channel sees it: what it is sent is packed and encoded as the transport and Vite's socket do. */
 function overlay() {
   const client = {
     bytes: 0,
     events: 0,
     send(message) {
-      client.bytes += JSON.stringify({ type: 'custom', event: 'svelte-realtime:devtools', data: message }).length;
+      client.bytes += JSON.stringify({ type: 'custom', event: 'svelte-realtime:devtools', data: packMessage(message) }).length;
       if (message.type === 'events') client.events += message.events.length;
     }
   };

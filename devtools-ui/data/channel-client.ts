@@ -3,7 +3,16 @@
  * (`import.meta.hot`). Feeds the event store, and sends actions with the server's secret.
  */
 import type { EventStore } from './event-store.js';
-import { CHANNEL_EVENT, type ActionOutcome, type ActionRequest, type ChannelMessage, type OverlayMessage, type Refusal } from 'virtual:svelte-realtime/devtools-wire';
+import {
+  CHANNEL_EVENT,
+  unpackMessage,
+  type ActionOutcome,
+  type ActionRequest,
+  type ChannelMessage,
+  type OverlayMessage,
+  type Refusal,
+  type WireMessage
+} from 'virtual:svelte-realtime/devtools-wire';
 
 /** The part of `import.meta.hot` the channel uses. */
 export interface HotLike {
@@ -27,7 +36,7 @@ export class ChannelClient {
     private readonly store: EventStore,
     private readonly secret: string
   ) {
-    hot.on(CHANNEL_EVENT, (message: ChannelMessage) => this.receive(message));
+    hot.on(CHANNEL_EVENT, (message: WireMessage) => this.receive(unpackMessage(message)));
     // Vite's socket reconnected (the dev server restarted): introduce ourselves again.
     hot.on('vite:ws:connect', () => this.send({ type: 'hello', open: this.open }));
     this.send({ type: 'hello', open: false });

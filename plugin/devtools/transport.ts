@@ -7,6 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { ViteDevServer } from 'vite';
 import { CHANNEL_EVENT } from '../../runtime/devtools-wire/messages.js';
+import { packMessage } from '../../runtime/devtools-wire/packing.js';
 import { NOT_A_PAGE, type Access, type DevtoolsAccess } from './access.js';
 import type { DevtoolsChannel, OverlayClient } from './channel.js';
 
@@ -24,7 +25,7 @@ export function connectChannel(server: ViteDevServer, channel: DevtoolsChannel, 
   const clients = new WeakMap<object, OverlayClient>();
   const overlayOf = (client: HotClient): OverlayClient => {
     let overlay = clients.get(client);
-    if (!overlay) clients.set(client, (overlay = { send: (message) => client.send(CHANNEL_EVENT, message) }));
+    if (!overlay) clients.set(client, (overlay = { send: (message) => client.send(CHANNEL_EVENT, packMessage(message)) }));
     return overlay;
   };
   hot.on('connection', (socket: object, req: IncomingMessage) => placed.set(socket, access.socket(req)));

@@ -6,6 +6,7 @@
  */
 export * from './internal-traffic.js';
 export * from './messages.js';
+export * from './packing.js';
 export * from './preview.js';
 export * from './tap.js';
 /** The stores' own fold (runtime/merge.ts): the overlay's time travel folds a topic's events with it. */

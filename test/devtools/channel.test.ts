@@ -16,6 +16,7 @@ import type { RealtimeOptions } from '../../plugin/options.js';
 import { getRuntime, resetRuntime } from '../../runtime/server/runtime.js';
 import { CHANNEL_EVENT, type ChannelMessage, type ServerEvent } from '../../runtime/devtools-wire/messages.js';
 import { expandPreview } from '../../runtime/devtools-wire/preview.js';
+import { unpackMessage, type WireMessage } from '../../runtime/devtools-wire/packing.js';
 import { TestClient, waitFor } from '../helpers/server.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -68,8 +69,9 @@ class Overlay {
   readonly messages: ChannelMessage[] = [];
   private constructor(private readonly socket: WebSocket) {
     socket.on('message', (data) => {
-      const payload = JSON.parse(data.toString()) as { type: string; event?: string; data?: ChannelMessage };
-      if (payload.type === 'custom' && payload.event === CHANNEL_EVENT) this.messages.push(payload.data!);
+      const payload = JSON.parse(data.toString()) as { type: string; event?: string; data?: WireMessage };
+      // As the overlay does: calls and publishes travel packed, and are read back as events.
+      if (payload.type === 'custom' && payload.event === CHANNEL_EVENT) this.messages.push(unpackMessage(payload.data!));
     });
   }
 

@@ -13,6 +13,7 @@ import { toServerEvents } from '../../plugin/devtools/events.js';
 import { JsonMemo } from '../../plugin/devtools/json-memo.js';
 import { RichCounting } from '../../plugin/devtools/call-bytes.js';
 import type { ServerEvent } from '../../runtime/devtools-wire/messages.js';
+import { packMessage, unpackMessage } from '../../runtime/devtools-wire/packing.js';
 
 const packed = (value: unknown) => packedPreview(value, plainJson(value));
 
@@ -106,5 +107,22 @@ describe("a rich call's bytes under a flood", () => {
     expect(plain).toMatchObject({ bytesIn: '{"t":"call","id":4,"path":"todos/add","args":["milk"]}'.length, bytesOut: '{"t":"result","id":4,"data":{"id":1}}'.length });
     now += 1000;
     expect((toServerEvents([richCall(5)], counting)[0] as Extract<ServerEvent, { type: 'call' }>).bytesIn).toBeGreaterThan(0);
+  });
+});
+
+describe('calls and publishes over the dev socket', () => {
+  it('travel packed and come back as the same events, other messages as they are', () => {
+    const events: ServerEvent[] = [
+      { n: 1, time: 10.5, type: 'call', connection: 'c1', path: 'todos/add', id: 3, duration: 0.25, ok: true, args: { t: 'json', v: '["milk"]' }, result: { t: 'json', v: '{"id":1}' }, bytesIn: 40, bytesOut: 30 },
+      { n: 2, time: 11, type: 'call', connection: 'c1', path: 'room/cursor', id: 4, duration: 1, ok: false, args: preview([1, 2]), error: { code: 'NOPE', message: 'no' }, internal: true },
+      { n: 3, time: 12, type: 'publish', topic: 'todos', event: 'created', seq: 7, epoch: 'e1', delivered: 2, data: preview({ id: 1 }), cause: { connection: 'c1', id: 3 } },
+      { n: 4, time: 13, type: 'publish', topic: 'nobody', event: 'x', seq: 0, delivered: 0, data: preview(null) },
+      { n: 5, time: 14, type: 'open', connection: 'c2', user: preview(null), origin: undefined }
+    ];
+    const sent = JSON.parse(JSON.stringify(packMessage({ type: 'events', events })));
+    expect(unpackMessage(sent)).toEqual(JSON.parse(JSON.stringify({ type: 'events', events })));
+    expect(JSON.stringify(sent).length).toBeLessThan(JSON.stringify({ type: 'events', events }).length * 0.8);
+    const state = { type: 'welcome' as const, server: 'abc' };
+    expect(unpackMessage(packMessage(state))).toBe(state);
   });
 });
