@@ -166,3 +166,35 @@ test('tidy moves every note to its grid place on both boards at once, and the ac
   await shot(b, 'tidied');
   await close();
 });
+
+test('a signed-in user is one member in two tabs, draws no cursor of their own, and a nudge reaches both tabs', async ({ browser, baseURL }) => {
+  const room = unique('signed');
+  const name = unique('ada');
+  const ada = await browser.newContext({ baseURL });
+  const login = await ada.newPage();
+  await login.goto('/admin');
+  await login.getByLabel('Name').fill(name);
+  await login.getByRole('button', { name: 'Log in' }).click();
+  await expect(login.getByTestId('me')).toHaveText(name);
+  await login.close();
+  const [one, two] = [await ada.newPage(), await ada.newPage()];
+  for (const tab of [one, two]) await tab.goto(`/board?room=${room}`);
+
+  const guest = await browser.newContext({ baseURL });
+  const g = await guest.newPage();
+  await g.goto(`/board?room=${room}`);
+  await expect(g.getByTestId('presence').getByRole('listitem')).toHaveCount(2);
+  await expect(one.getByTestId('presence').getByRole('listitem').filter({ hasText: `${name} (you)` })).toHaveCount(1);
+
+  // Ada moves in one tab: her other tab does not draw her cursor, the guest does, by her name.
+  const box = (await one.getByTestId('cursor-area').boundingBox())!;
+  await one.mouse.move(box.x + 40, box.y + 40);
+  await one.mouse.move(box.x + 60, box.y + 50);
+  await expect(g.locator('.cursor')).toHaveText(`▲ ${name}`);
+  await expect(two.locator('.cursor')).toHaveCount(0);
+
+  await g.getByRole('button', { name: `Nudge ${name}` }).click();
+  for (const tab of [one, two]) await expect(tab.getByTestId('nudged')).toContainText('nudged you');
+  await ada.close();
+  await guest.close();
+});
