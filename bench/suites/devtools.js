@@ -147,7 +147,15 @@ async function realisticLoad(quick) {
  * against closed (bench/lib/devtools-page.js): short rounds, a browser is heavy for a bench run.
  */
 async function pageSide(quick) {
-  const { total, rounds, samples } = await pageThroughput({ quick });
+  let measured;
+  try {
+    measured = await pageThroughput({ quick });
+  } catch (error) {
+    // No browser or no dev server on this machine: the server rows above still stand.
+    console.error(`bench devtools: the page-side row was not measured: ${error instanceof Error ? error.message : error}`);
+    return [];
+  }
+  const { total, rounds, samples } = measured;
   const closed = median(samples.closed.map((s) => s.rate));
   const open = median(samples.open.map((s) => s.rate));
   const gap = (list) => Math.max(...list.map((s) => s.gap)).toFixed(0);
