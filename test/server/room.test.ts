@@ -147,4 +147,36 @@ describe('live.room', () => {
     expect(await client.call('collab/board', 'r1', 'add', 'x')).toMatchObject({ t: 'error', code: 'FORBIDDEN' });
     client.close();
   });
+
+  it("paces hot data on the room's data stream: throttle sends the first and the last of a burst, debounce only the last", async () => {
+    const notes = live.room({
+      init: () => [{ id: 'n1', text: '' }],
+      actions: {
+        type(ctx, text: string) {
+          ctx.room.throttle('updated', { id: 'n1', text }, 1000);
+        },
+        settle(ctx, text: string) {
+          ctx.room.debounce('updated', { id: 'n2', text }, 1000);
+        }
+      }
+    });
+    server = await startServer({ modules: [module('collab', { notes })], hooks });
+    const ann = await TestClient.connect(server.url, asUser('ann'));
+    const bob = await TestClient.connect(server.url, asUser('bob'));
+    await bob.subscribe('collab/notes', ['r1', 'data']);
+    for (const text of ['h', 'he', 'hel', 'hell', 'hello']) await ann.call('collab/notes', 'r1', 'type', text);
+    for (const text of ['a', 'ab', 'abc']) await ann.call('collab/notes', 'r1', 'settle', text);
+    const topic = '@room:collab/notes:r1:data';
+    const received: string[] = [];
+    while (!received.includes('n1:hello') || !received.includes('n2:abc')) {
+      const { data } = (await bob.next(isEvent(topic))) as { data: { id: string; text: string } };
+      received.push(`${data.id}:${data.text}`);
+    }
+    // Within one window (1 s, far longer than these calls take): the first typed at once, then
+    // the last; the settled text once.
+    expect(received.filter((r) => r.startsWith('n1:'))).toEqual(['n1:h', 'n1:hello']);
+    expect(received.filter((r) => r.startsWith('n2:'))).toEqual(['n2:abc']);
+    ann.close();
+    bob.close();
+  });
 });

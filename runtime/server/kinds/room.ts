@@ -35,6 +35,10 @@ export interface RoomContext extends LiveContext {
     readonly id: string;
     /** Publishes to the room's data stream (folded by the room's merge). */
     publish(event: string, data?: unknown): void;
+    /** `ctx.throttle` on the room's data stream: hot data (a note's text as it is typed), at most once per `ms` per item, the last always. */
+    throttle(event: string, data: unknown, ms: number): void;
+    /** `ctx.debounce` on the room's data stream: an item's publish once `ms` pass with nothing newer. */
+    debounce(event: string, data: unknown, ms: number): void;
   };
 }
 
@@ -160,10 +164,18 @@ export function room<Data, Member = { id: string }, Actions extends Record<strin
   let report: (error: unknown, where: string) => void = (error, where) => console.error(`[svelte-realtime] ${where}:`, error);
 
   const topicOf = (id: string, part: 'data' | 'presence' | 'cursors' | 'share-cursor') => `${prefix}:${id}:${part}`;
-  const roomContext = (ctx: LiveContext, id: string): RoomContext => ({
-    ...ctx,
-    room: { id, publish: (event, data) => ctx.publish(topicOf(id, 'data'), event, data) }
-  });
+  const roomContext = (ctx: LiveContext, id: string): RoomContext => {
+    const topic = topicOf(id, 'data');
+    return {
+      ...ctx,
+      room: {
+        id,
+        publish: (event, data) => ctx.publish(topic, event, data),
+        throttle: (event, data, ms) => ctx.throttle(topic, event, data, ms),
+        debounce: (event, data, ms) => ctx.debounce(topic, event, data, ms)
+      }
+    };
+  };
   const hook = (name: 'onJoin' | 'onLeave') => (ctx: LiveContext, member: unknown, _topic: string, args: readonly unknown[]) => {
     const fn = config[name];
     if (!fn) return;
