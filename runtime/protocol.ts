@@ -90,6 +90,8 @@ export interface HelloMessage {
   connection: string;
   /** Largest frame the server accepts, in bytes. */
   maxFrame: number;
+  /** Most messages the server accepts in one frame. */
+  maxMessages: number;
 }
 
 export interface ResultMessage {

@@ -1,5 +1,7 @@
 /**
- * Messages too large to send together: the queue goes out one message per frame, and a message
+ * Queues a frame cannot carry whole. Too many messages (`sendInParts`): the queue is cut into
+ * parts of the server's `maxMessages`, each flushed as a frame of its own. Too large
+ * (`sendOneByOne`): the queue goes out one message per frame, and a message
  * larger than the server's limit on its own is refused here, as the server would refuse it
  * (a call rejects, a subscription reports it on its store's error).
  */
@@ -16,5 +18,15 @@ export function sendOneByOne(socket: LiveSocket, ws: WebSocket, rich: RichString
       ws.send(single);
       socket.markSent(message);
     }
+  }
+}
+
+/** Flushes the queue's first `maxMessages`, again and again, until what is left fits one frame. */
+export function sendInParts(socket: LiveSocket): void {
+  const rest = socket.takeQueued();
+  const part = socket.maxMessages;
+  for (let start = 0; start < rest.length; start += part) {
+    for (const message of rest.slice(start, start + part)) socket.outbox[socket.queued++] = message;
+    if (start + part < rest.length) socket.flush();
   }
 }

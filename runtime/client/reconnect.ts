@@ -40,10 +40,11 @@ export function connect(socket: LiveSocket): void {
 }
 
 /** The server's hello: the socket is open. */
-export function opened(socket: LiveSocket, connection: string, maxFrame: number): void {
+export function opened(socket: LiveSocket, connection: string, maxFrame: number, maxMessages: number): void {
   const afterDrop = socket.attempts > 0;
   socket.attempts = 0;
   socket.maxFrame = maxFrame;
+  socket.maxMessages = maxMessages;
   socket.ready = true;
   socket.pingSent.clear();
   setStatus(socket, { state: 'open', attempts: 0, connectionId: connection });

@@ -429,7 +429,7 @@ export class Runtime implements DispatchContext, SsrRuntime {
     const signalTopics = signalTopicsOf(conn.id, user);
     for (const topic of signalTopics) this.topics.subscribe(topic, conn, undefined, undefined, false);
     this.metrics?.connectionOpened();
-    conn.send({ t: 'hello', connection: conn.id, maxFrame: this.limits.maxFrameBytes });
+    conn.send({ t: 'hello', connection: conn.id, maxFrame: this.limits.maxFrameBytes, maxMessages: this.limits.maxMessagesPerFrame });
     ws.on('pong', () => (conn.alive = true));
     const inbox = new FairInbox(ws, (data, isBinary) => {
       // A draining server runs nothing new: the client sends again what was not answered (shutdown.ts).

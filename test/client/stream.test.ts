@@ -277,7 +277,7 @@ describe('a gap in sequence numbers', () => {
     const received: { t: string; id: number; from?: unknown }[] = [];
     let snapshots = 0;
     wss.on('connection', (ws) => {
-      ws.send(encodeFrame([{ t: 'hello', connection: 'scripted', maxFrame: 1 << 20 }]));
+      ws.send(encodeFrame([{ t: 'hello', connection: 'scripted', maxFrame: 1 << 20, maxMessages: 128 }]));
       ws.on('message', (data) => {
         for (const message of decodeFrame(data.toString()) as { t: string; id: number; from?: unknown }[]) {
           received.push(message);
