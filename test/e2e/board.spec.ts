@@ -198,3 +198,36 @@ test('a signed-in user is one member in two tabs, draws no cursor of their own, 
   await ada.close();
   await guest.close();
 });
+
+test("a note's text typed in one browser grows in the other as it is typed", async ({ browser, baseURL }) => {
+  const { a, b, close } = await twoOnABoard(browser, baseURL);
+  const text = unique('draft');
+  await addNote(a, text);
+  await a.getByTestId('note').filter({ hasText: text }).dblclick();
+  const field = a.getByLabel('Text of the note');
+  await expect(field).toBeFocused();
+  await field.press('End');
+  await field.pressSequentially(' and more', { delay: 30 });
+  await expect(b.getByTestId('note').filter({ hasText: `${text} and more` })).toBeVisible();
+  await field.press('Enter');
+  await expect(a.getByTestId('note').filter({ hasText: `${text} and more` })).toBeFocused();
+  await close();
+});
+
+test('one budget per user over every call of the app: past it calls are refused, while cursor moves go on', async ({ browser, baseURL }) => {
+  const { a, b, close } = await twoOnABoard(browser, baseURL);
+  // hooks.ws.ts allows 300 calls per 10 s per user; reactions are calls, cursor moves are exempt.
+  // Clicked in bursts of 10 (a connection may have 64 calls in flight at once).
+  await a.getByRole('button', { name: 'React 👍' }).evaluate(async (button: HTMLButtonElement) => {
+    for (let round = 0; round < 31; round++) {
+      for (let i = 0; i < 10; i++) button.click();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  });
+  await expect(a.getByRole('alert')).toContainText('Too many calls: at most 300 per 10000 ms');
+  const box = (await a.getByTestId('cursor-area').boundingBox())!;
+  await a.mouse.move(box.x + 30, box.y + 30);
+  await a.mouse.move(box.x + 90, box.y + 70);
+  await expect(b.locator('.cursor')).toHaveCount(1);
+  await close();
+});

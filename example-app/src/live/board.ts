@@ -31,6 +31,14 @@ export const board = live.room({
         log(ctx, `removed “${card.text}”`);
       });
     },
+    // A note's text as it is typed: stored at once, shown to the others at most every 100 ms
+    // (the first keystroke at once, the last always), so a fast typist is not a flood.
+    write(ctx, id: string, text: string) {
+      const stored = typeof id === 'string' ? db.cards.get(ctx.room.id, id) : undefined;
+      if (!stored) throw new LiveError('NOT_FOUND', 'That note was deleted');
+      const note = db.cards.put(ctx.room.id, { ...stored, text: typeof text === 'string' ? text.slice(0, 140) : stored.text });
+      ctx.room.throttle('updated', note, 100);
+    },
     // Every note to its place on a grid: one frame per page and one store update, so nobody sees
     // the board half tidied.
     tidy(ctx) {
