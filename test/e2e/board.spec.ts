@@ -98,8 +98,10 @@ test('presence names and colours, cursors named after their member, and a nudge 
   const { a, b, close } = await twoOnABoard(browser, baseURL);
   const here = a.getByTestId('presence').getByRole('listitem');
   await expect(here.filter({ hasText: '(you)' })).toHaveCount(1);
-  const dots = await here.locator('.dot').evaluateAll((els) => els.map((el) => getComputedStyle(el).backgroundColor));
-  expect(new Set(dots).size).toBe(2);
+  // Every member wears a colour (picked from their id: two may share one).
+  const dots = await here.locator('.dot').evaluateAll((els) => els.map((el) => (el as HTMLElement).style.background));
+  expect(dots).toHaveLength(2);
+  for (const dot of dots) expect(dot).toMatch(/^rgb/);
 
   const area = b.getByTestId('cursor-area');
   const box = (await area.boundingBox())!;
@@ -107,6 +109,9 @@ test('presence names and colours, cursors named after their member, and a nudge 
   await b.mouse.move(box.x + box.width / 3, box.y + box.height / 3);
   const other = (await here.filter({ hasNotText: '(you)' }).textContent())!.replace('nudge', '').trim();
   await expect(a.locator('.cursor')).toHaveText(`▲ ${other}`);
+  // The cursor wears its member's colour.
+  const colourOf = await here.filter({ hasNotText: '(you)' }).locator('.dot').evaluate((el) => getComputedStyle(el).backgroundColor);
+  expect(await a.locator('.cursor').evaluate((el) => getComputedStyle(el).color)).toBe(colourOf);
   await shot(a, 'presence-and-cursor');
 
   await a.getByRole('button', { name: `Nudge ${other}` }).click();
