@@ -16,6 +16,18 @@ export const PROTOCOL_VERSION = 1;
 /** Path the WebSocket is served on, in dev, preview and production alike. */
 export const SOCKET_PATH = '/__realtime';
 
+/** The action name a room's cursor moves are called under: not a JavaScript identifier, so no action can take it. */
+export const CURSOR_ACTION = '~cursor';
+
+/**
+ * The last argument of a subscription that watches a presence stream without entering it (the
+ * page's `store.watch`); a presence stream's own arguments cannot end with it.
+ */
+export const WATCH_ARG = '~watch';
+
+/** What the page's room object answers itself (`room(id).data`, ...): no room action may take these names. */
+export const ROOM_OBJECT_FIELDS = ['id', 'data', 'presence', 'watch', 'cursors', 'moveCursor', 'shareCursor'] as const;
+
 /** Whether a request URL (path and query, as in an upgrade request) is for the realtime socket. */
 export function isSocketPath(url: string): boolean {
   const q = url.indexOf('?');

@@ -4,6 +4,7 @@
  * `client` in runtime/kinds.ts). Served to the stubs from svelte-realtime/internal/client, not
  * from the public entry.
  */
+import { CURSOR_ACTION, ROOM_OBJECT_FIELDS, WATCH_ARG } from '../protocol.js';
 import type { LoadEvent } from '../ssr-contract.js';
 import { callBinary } from './binary-calls.js';
 import { liveSocket } from './page-socket.js';
@@ -65,7 +66,7 @@ export function __channelFactory(path: string): (...args: unknown[]) => LiveStor
 }
 
 /** Names a room object answers itself; every other string property is one of its actions. */
-const ROOM_FIELDS = new Set(['id', 'data', 'presence', 'watch', 'cursors', 'moveCursor', 'shareCursor']);
+const ROOM_FIELDS: ReadonlySet<string> = new Set(ROOM_OBJECT_FIELDS);
 
 /** A cursor shared without receiving the others' (a room's `shareCursor()`). */
 export interface CursorShare<Position = unknown> {
@@ -127,7 +128,7 @@ function errorOf(store: PartStore): RpcError {
  * the id).
  */
 export function roomObject(id: string, part: (name: string) => unknown, call: (...args: unknown[]) => Promise<unknown>): unknown {
-  const moveCursor = (position: unknown) => call('~cursor', position);
+  const moveCursor = (position: unknown) => call(CURSOR_ACTION, position);
   const fields: Record<string, unknown> = {
     id,
     data: part('data'),
@@ -193,8 +194,11 @@ export function __streamFactory(path: string): (...args: unknown[]) => LiveStore
  * without entering; the server refuses it for any other stream.
  */
 function streamStore(path: string, args: unknown[], use?: Use): LiveStore<unknown> {
-  let watch: LiveStore<unknown> | undefined;
-  return Object.defineProperty(createStream(liveSocket, path, args, use), 'watch', {
-    get: () => (watch ??= createStream(liveSocket, path, [...args, '~watch'], use))
-  });
+  return withWatch(createStream(liveSocket, path, args, use), () => createStream(liveSocket, path, [...args, WATCH_ARG], use));
+}
+
+/** Gives `store` its `watch`, made by `watcher` on first read (shared with svelte-realtime/test's bindings). */
+export function withWatch<S extends object>(store: S, watcher: () => unknown): S {
+  let watch: unknown;
+  return Object.defineProperty(store, 'watch', { get: () => (watch ??= watcher()) });
 }

@@ -1,13 +1,14 @@
 /**
  * Traffic the runtime makes for the app rather than the app's own code. A room's cursor moves
- * are calls to the room with this action name (runtime/server/kinds/room.ts, CURSOR_ACTION; a
- * test keeps the two equal): the overlay hides them unless asked, so a board with a dozen
- * moving cursors does not bury the calls a developer made. Every connection follows signal
+ * are calls to the room with the action name CURSOR_ACTION (runtime/protocol.ts): the overlay
+ * hides them unless asked, so a board with a dozen moving cursors does not bury the calls a
+ * developer made. Every connection follows signal
  * topics of its own (runtime/server/signals.ts): the topic list leaves them out, one per tab.
  */
+import { CURSOR_ACTION } from '../protocol.js';
 
 /** The action name a room's cursor moves use. */
-export const CURSOR_MOVE_ACTION = '~cursor';
+export const CURSOR_MOVE_ACTION = CURSOR_ACTION;
 
 /** True for a call's arguments that make it a cursor move (`[roomId, '~cursor', position]`). */
 export function isInternalCall(args: unknown): boolean {

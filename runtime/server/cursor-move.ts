@@ -5,7 +5,7 @@
  * function with the same arguments is not one.
  */
 import { handlerKind } from './handler-tag.js';
-import { CURSOR_ACTION } from './kinds/room.js';
+import { CURSOR_ACTION } from '../protocol.js';
 import type { HandleEvent } from './middleware.js';
 import { getRuntime } from './runtime.js';
 

@@ -3,13 +3,13 @@
  * by the same client runtime, but bound to this client's own socket (a page has one socket;
  * a test has one per user it plays). Stream stores come wrapped with the reading helpers.
  */
+import { WATCH_ARG } from '../protocol.js';
 import { callBinary } from '../client/binary-calls.js';
 import { perArgs, type Use } from '../client/per-args.js';
 import type { LiveSocket } from '../client/socket.js';
 import { createStream } from '../client/stream.js';
-import { roomObject, type BinaryInput } from '../client/stubs.js';
+import { roomObject, withWatch, type BinaryInput } from '../client/stubs.js';
 import { handlerKind } from '../server/handler-tag.js';
-import { WATCH_ARG } from '../server/kinds/presence.js';
 import { watch } from './watch.js';
 
 /** Collects the unsubscribes of watched stores, run when the client closes. */
@@ -43,10 +43,7 @@ function bindExport(socket: LiveSocket, path: string, handler: unknown, stops: S
         return dynamicOver('topic') ? perArgs((args, use) => stream(args, use)) : stream([]);
       }
       // A presence stream's store also has `watch`: the same members, without entering.
-      const presence = (args: unknown[], use?: Use) => {
-        let watching: unknown;
-        return Object.defineProperty(stream(args, use), 'watch', { get: () => (watching ??= stream([...args, WATCH_ARG], use)) });
-      };
+      const presence = (args: unknown[], use?: Use) => withWatch(stream(args, use), () => stream([...args, WATCH_ARG], use));
       return dynamicOver('topic') ? perArgs((args, use) => presence(args, use)) : presence([]);
     }
     case 'derived':

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DevtoolsChannel } from '../../plugin/devtools/channel.js';
 import { toServerEvents } from '../../plugin/devtools/events.js';
 import { live, LiveError } from '../../runtime/server/index.js';
-import { CURSOR_ACTION } from '../../runtime/server/kinds/room.js';
+import { CURSOR_ACTION } from '../../runtime/protocol.js';
 import { CURSOR_MOVE_ACTION, isInternalTopic } from '../../runtime/devtools-wire/internal-traffic.js';
 import { signalTopic } from '../../runtime/server/signals.js';
 import { serverState } from '../../plugin/devtools/snapshot.js';

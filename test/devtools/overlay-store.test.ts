@@ -9,7 +9,7 @@ import { preview } from '../../runtime/devtools-wire/preview.js';
 import { TAP_INSTALL_CODE, TAP_KEY, type TappedSocket } from '../../runtime/devtools-wire/tap.js';
 import type { ServerEvent } from '../../runtime/devtools-wire/messages.js';
 import { live } from '../../runtime/server/index.js';
-import { CURSOR_ACTION } from '../../runtime/server/kinds/room.js';
+import { CURSOR_ACTION } from '../../runtime/protocol.js';
 import { clientSocket, useClientTests } from '../helpers/client.js';
 import { module, startServer, type TestServer } from '../helpers/server.js';
 

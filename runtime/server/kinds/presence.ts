@@ -12,6 +12,7 @@
  * then run on the instance that noticed, with a ctx that has no user or connection. While Redis
  * is unreachable an instance counts its own members, as one process does.
  */
+import { WATCH_ARG } from '../../protocol.js';
 import { currentCluster } from '../cluster/current.js';
 import type { ClusterBus, PresenceGone } from '../cluster/bus.js';
 import type { Awaitable } from '../../awaitable.js';
@@ -178,13 +179,9 @@ async function clusterJoin(cluster: ClusterBus, slot: Slot, member: unknown): Pr
 }
 
 /**
- * The last argument of a subscription that watches a presence stream without entering it (the
- * client's `store.watch`). Not a value a topic function expects, and harmless if forged: a
- * watcher is listed nowhere and runs no hook, and the module's guards run for it all the same.
+ * Whether a presence subscription's arguments end with the watch mark (WATCH_ARG). Harmless if
+ * forged: a watcher is listed nowhere and runs no hook, and the module's guards run for it all the same.
  */
-export const WATCH_ARG = '~watch';
-
-/** Whether a presence subscription's arguments end with the watch mark. */
 function watching(args: readonly unknown[]): boolean {
   return args.length > 0 && args[args.length - 1] === WATCH_ARG;
 }

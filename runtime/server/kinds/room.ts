@@ -17,7 +17,7 @@
  * follows the presence topic.
  */
 import type { Awaitable } from '../../awaitable.js';
-import { describeValue, type MergeOptions, type MergeStrategy } from '../../protocol.js';
+import { CURSOR_ACTION, describeValue, ROOM_OBJECT_FIELDS, type MergeOptions, type MergeStrategy } from '../../protocol.js';
 import type { LiveContext, LiveUser } from '../context.js';
 import { LiveError } from '../errors.js';
 import { HANDLER } from '../handler-tag.js';
@@ -116,11 +116,9 @@ export interface LiveRoom<Data, Member, Actions extends Record<string, RoomActio
   readonly __types?: { data: Data; member: Member; actions: Actions; profile: Profile; position: Position };
 }
 
-/** The action name a client's cursor moves use; not a JavaScript identifier, so no action can take it. */
-export const CURSOR_ACTION = '~cursor';
 const PARTS: ReadonlySet<string> = new Set<RoomPart>(['data', 'presence', 'watch', 'cursors', 'share-cursor']);
-/** What the client's room object answers itself (runtime/client/stubs.ts): no action may take these names. */
-const RESERVED_NAMES: ReadonlySet<string> = new Set(['id', 'data', 'presence', 'watch', 'cursors', 'moveCursor', 'shareCursor', 'then', 'toJSON']);
+/** What the page's room object answers itself, and what would make it look like a promise or JSON: no action may take these names. */
+const RESERVED_NAMES: ReadonlySet<string> = new Set([...ROOM_OBJECT_FIELDS, 'then', 'toJSON']);
 const MAX_ROOM_ID = 128;
 
 function roomId(value: unknown): string {
