@@ -14,7 +14,7 @@
  */
 import type { LiveStore } from './stream.js';
 import { RpcError } from './rpc-error.js';
-import { signal, type Readable } from './store.js';
+import { read, signal, type Readable } from './store.js';
 
 export type HistoryEvent = 'created' | 'updated' | 'deleted';
 
@@ -90,9 +90,7 @@ export function history<T extends object>(store: LiveStore<T[]>, options: Histor
 
   const idOf = (item: T) => (item as Record<string, unknown>)[key];
   function current(id: unknown): T | undefined {
-    let value: T[] | undefined;
-    store.subscribe((v) => (value = v))();
-    return value?.find((item) => idOf(item) === id);
+    return read(store)?.find((item) => idOf(item) === id);
   }
 
   /** Shows `event` at once, applies it on the server, and returns the item as stored. */

@@ -14,6 +14,13 @@ export interface Signal<T> extends Readable<T> {
   set(value: T): void;
 }
 
+/** A readable's current value, read once (a subscription opened and closed at once). */
+export function read<T>(store: Readable<T>): T {
+  let value!: T;
+  store.subscribe((v) => (value = v))();
+  return value;
+}
+
 /**
  * `onFirst` runs when the first subscriber arrives and returns what to run when the last one
  * leaves.

@@ -12,6 +12,7 @@ import { perArgs, type Use } from './per-args.js';
 import { RpcError } from './rpc-error.js';
 import { ssrHost } from './ssr.js';
 import { createStream, type LiveStore } from './stream.js';
+import { read } from './store.js';
 
 /** What a live.binary function accepts as its payload. */
 export type BinaryInput = Blob | ArrayBuffer | ArrayBufferView;
@@ -117,9 +118,7 @@ function shareCursor(share: PartStore, move: (position: unknown) => Promise<unkn
 }
 
 function errorOf(store: PartStore): RpcError {
-  let error: RpcError | null = null;
-  store.error.subscribe((value) => (error = value))();
-  return error ?? new RpcError('INTERNAL', 'The cursor share was refused');
+  return read(store.error) ?? new RpcError('INTERNAL', 'The cursor share was refused');
 }
 
 /**

@@ -139,6 +139,12 @@ export interface PublishReport {
 let epochCounter = 0;
 const epochPrefix = Math.random().toString(36).slice(2, 8);
 
+/** Gives a subscriber a batch's frames: together when it takes them so, else one by one. */
+function handOver(subscriber: TopicSubscriber, frames: readonly TopicFrame[]): void {
+  if (frames.length > 1 && subscriber.sendEvents) subscriber.sendEvents(frames);
+  else for (const { topic, frame } of frames) subscriber.sendEvent(topic, frame);
+}
+
 export class Topics {
   private readonly topics = new Map<string, TopicState>();
   private readonly historySize: number;
@@ -214,10 +220,7 @@ export class Topics {
     } finally {
       this.gathering = this.toBus = undefined;
       if (toBus.length > 0) this.publishBatchToCluster(toBus);
-      for (const [subscriber, frames] of gathering) {
-        if (frames.length > 1 && subscriber.sendEvents) subscriber.sendEvents(frames);
-        else for (const { topic, frame } of frames) subscriber.sendEvent(topic, frame);
-      }
+      for (const [subscriber, frames] of gathering) handOver(subscriber, frames);
     }
   }
 
@@ -234,8 +237,7 @@ export class Topics {
       else if (frames.push({ topic, frame }) === MAX_BATCH_EVENTS) {
         // A function that publishes a great many in one batch: handed on in parts of MAX_BATCH_EVENTS.
         gathering.delete(subscriber);
-        if (subscriber.sendEvents) subscriber.sendEvents(frames);
-        else for (const gathered of frames) subscriber.sendEvent(gathered.topic, gathered.frame);
+        handOver(subscriber, frames);
       }
     }
   }
